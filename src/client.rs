@@ -1,0 +1,754 @@
+//! The client and the SDK's query classes: `FeedbackQuery` (a project's feedback) and
+//! `RefFeedbackQuery` (feedback on one ref: add, purge, replace, batch).
+//!
+//! Exactly-once adds: every add carries a client-generated UUIDv7 `id`. The server stores a
+//! second row when the same id arrives twice, so before retrying after an attempt whose outcome
+//! is unknown (timeout, dropped connection, 5xx) the client first looks the id up; if the row is
+//! there, the add succeeded and is not sent again.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::config::ClientBuilder;
+use crate::error::{Error, Result};
+use crate::feedback::{Feedbacks, Refs, NOTE_TYPE, REACTION_TYPE};
+use crate::ids::new_uuid_v7;
+use crate::query::Query;
+use crate::refs::WeaveRef;
+use crate::transport::{Attempt, Failure, Transport};
+use crate::validate;
+
+/// Batches whose JSON exceeds this are split before sending, as the SDK does (31 MiB).
+const MAX_BATCH_BYTES: usize = 31 * 1024 * 1024;
+/// Ids looked up per query when checking which batch items already landed.
+const LOOKUP_CHUNK: usize = 500;
+
+/// A configured connection to a Weave trace server. `Send + Sync`; clones share one HTTP agent
+/// (keep-alive pool), so clone freely.
+#[derive(Clone, Debug)]
+pub struct Client {
+    transport: Arc<Transport>,
+}
+
+impl Client {
+    /// A builder with the SDK's environment defaults (see [`ClientBuilder::from_env`]).
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::from_env()
+    }
+
+    /// A client configured from the environment alone.
+    pub fn from_env() -> Result<Client> {
+        ClientBuilder::from_env().build()
+    }
+
+    pub(crate) fn from_builder(b: ClientBuilder) -> Result<Client> {
+        Ok(Client {
+            transport: Arc::new(Transport::new(&b)?),
+        })
+    }
+
+    /// The base URL requests go to (no trailing `/`).
+    pub fn base_url(&self) -> &str {
+        self.transport.base_url()
+    }
+
+    /// A lazily fetched query over a project's feedback.
+    pub fn feedback_query(&self, entity: &str, project: &str) -> Result<FeedbackQuery> {
+        FeedbackQuery::new(self, entity, project)
+    }
+
+    /// Feedback on one ref (call, object, op or table).
+    pub fn ref_feedback(&self, weave_ref: &str) -> Result<RefFeedbackQuery> {
+        RefFeedbackQuery::new(self, weave_ref)
+    }
+
+    /// `GET /server_info`: the server's version handshake, as JSON.
+    pub fn server_info(&self) -> Result<Value> {
+        let body = self.transport.get("/server_info")?;
+        serde_json::from_slice(&body).map_err(|e| Error::Decode {
+            message: format!("server_info: {e}"),
+        })
+    }
+
+    fn query_rows(&self, body: &Value, show_refs: bool) -> Result<Feedbacks> {
+        let bytes = self.transport.post_json("/feedback/query", body)?;
+        Feedbacks::from_query_response(&bytes, show_refs)
+    }
+
+    /// One attempt at finding which of `ids` exist; used inside the retry loop.
+    fn existing_ids(
+        &self,
+        project_id: &str,
+        ids: &[&str],
+        attempt: &Attempt,
+    ) -> std::result::Result<Vec<String>, Failure> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(LOOKUP_CHUNK) {
+            let query = match chunk {
+                [one] => Query::id_equals(one),
+                many => Query::new(crate::query::is_in(
+                    crate::query::get_field("id"),
+                    many.iter().map(|i| crate::query::literal(*i)),
+                )),
+            };
+            let body = json!({
+                "project_id": project_id, "fields": ["id"], "query": query,
+                "sort_by": null, "limit": null, "offset": null,
+            });
+            let bytes = self.transport.send_once(
+                "/feedback/query",
+                body.to_string().as_bytes(),
+                attempt,
+            )?;
+            #[derive(Deserialize)]
+            struct Row {
+                id: String,
+            }
+            #[derive(Deserialize)]
+            struct Res {
+                result: Vec<Row>,
+            }
+            let res: Res = serde_json::from_slice(&bytes).map_err(|e| {
+                Failure::Fatal(Error::Decode {
+                    message: format!("id lookup response: {e}"),
+                })
+            })?;
+            found.extend(res.result.into_iter().map(|r| r.id));
+        }
+        Ok(found)
+    }
+
+    /// POSTs a create-like request carrying `id`, retrying without ever storing it twice.
+    fn post_once_only(&self, route: &str, body: &Value, project_id: &str, id: &str) -> Result<()> {
+        let bytes = body.to_string().into_bytes();
+        self.transport.run(|attempt| {
+            if attempt.previous_ambiguous
+                && !self.existing_ids(project_id, &[id], attempt)?.is_empty()
+            {
+                return Ok(());
+            }
+            let res = self.transport.send_once(route, &bytes, attempt)?;
+            check_create_response(&res, 1)
+        })
+    }
+}
+
+/// A create response must be an object with an `id`; a batch response `{"res": [n objects]}`.
+fn check_create_response(body: &[u8], expected: usize) -> std::result::Result<(), Failure> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| {
+        Failure::Fatal(Error::Decode {
+            message: format!("create response: {e}"),
+        })
+    })?;
+    let ok = if let Some(items) = v.get("res") {
+        items
+            .as_array()
+            .is_some_and(|a| a.len() == expected && a.iter().all(|x| x.get("id").is_some()))
+    } else {
+        expected == 1 && v.get("id").is_some_and(Value::is_string)
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Failure::Fatal(Error::Decode {
+            message: format!("create response has an unexpected shape: {v}"),
+        }))
+    }
+}
+
+/// A lazily fetched, cached query over one project's feedback (the SDK's `FeedbackQuery`).
+///
+/// Rows come sorted by `created_at` ascending. [`FeedbackQuery::execute`] fetches once and then
+/// returns the cached result; [`FeedbackQuery::refresh`] always fetches and **replaces** the cache
+/// (unlike the Python SDK, whose `refresh()` leaves the cache stale).
+#[derive(Clone, Debug)]
+pub struct FeedbackQuery {
+    client: Client,
+    project_id: String,
+    query: Option<Query>,
+    offset: Option<u64>,
+    limit: Option<u64>,
+    show_refs: bool,
+    cache: Option<Feedbacks>,
+}
+
+impl FeedbackQuery {
+    /// A query over all feedback of `entity/project`; nothing is fetched yet.
+    pub fn new(client: &Client, entity: &str, project: &str) -> Result<FeedbackQuery> {
+        validate::project_part("entity", entity)?;
+        validate::project_part("project", project)?;
+        Ok(FeedbackQuery {
+            client: client.clone(),
+            project_id: format!("{entity}/{project}"),
+            query: None,
+            offset: None,
+            limit: None,
+            show_refs: false,
+            cache: None,
+        })
+    }
+
+    /// Filters rows (`None`: every row of the project). Clears the cache.
+    pub fn with_query(mut self, query: impl Into<Option<Query>>) -> Self {
+        self.query = query.into();
+        self.cache = None;
+        self
+    }
+
+    /// Skips the first `offset` rows. Clears the cache.
+    pub fn with_offset(mut self, offset: impl Into<Option<u64>>) -> Self {
+        self.offset = offset.into();
+        self.cache = None;
+        self
+    }
+
+    /// Returns at most `limit` rows. Clears the cache.
+    pub fn with_limit(mut self, limit: impl Into<Option<u64>>) -> Self {
+        self.limit = limit.into();
+        self.cache = None;
+        self
+    }
+
+    /// Adds the Ref column to the table of the results.
+    pub fn with_show_refs(mut self, show_refs: bool) -> Self {
+        self.show_refs = show_refs;
+        self.cache = None;
+        self
+    }
+
+    /// `entity/project`.
+    pub fn project_id(&self) -> &str {
+        &self.project_id
+    }
+
+    /// The filter, if any.
+    pub fn query(&self) -> Option<&Query> {
+        self.query.as_ref()
+    }
+
+    /// The cached result, if one was fetched.
+    pub fn cached(&self) -> Option<&Feedbacks> {
+        self.cache.as_ref()
+    }
+
+    /// The rows: fetched on first use, then served from the cache.
+    pub fn execute(&mut self) -> Result<Feedbacks> {
+        if let Some(c) = &self.cache {
+            return Ok(c.clone());
+        }
+        self.refresh()
+    }
+
+    /// Fetches the rows now and makes them the cached result. On failure the cache is kept.
+    pub fn refresh(&mut self) -> Result<Feedbacks> {
+        let rows = self
+            .client
+            .query_rows(&self.request_body()?, self.show_refs)?;
+        self.cache = Some(rows.clone());
+        Ok(rows)
+    }
+
+    /// The distinct refs of the rows, in first-seen order (fetching if needed).
+    pub fn refs(&mut self) -> Result<Refs> {
+        Ok(self.execute()?.refs())
+    }
+
+    /// Forgets the cached rows.
+    pub fn clear_cache(&mut self) {
+        self.cache = None;
+    }
+
+    /// The `/feedback/query` body, exactly as the SDK builds it.
+    pub fn request_body(&self) -> Result<Value> {
+        let max = i64::MAX as u64;
+        for (what, v) in [("offset", self.offset), ("limit", self.limit)] {
+            if v.is_some_and(|v| v > max) {
+                return Err(Error::InvalidArgument(format!(
+                    "{what} must be at most {max}"
+                )));
+            }
+        }
+        // The reference server turns `offset` without `limit` into invalid SQL (a 500);
+        // "no limit" is spelled as the largest limit instead, which every backend accepts.
+        let limit = match (self.offset, self.limit) {
+            (Some(_), None) => Some(max),
+            (_, l) => l,
+        };
+        Ok(json!({
+            "project_id": self.project_id,
+            "fields": null,
+            "query": self.query,
+            "sort_by": [{"field": "created_at", "direction": "asc"}],
+            "limit": limit,
+            "offset": self.offset,
+        }))
+    }
+}
+
+/// Feedback to add: a type, a payload, and the optional fields of a create request.
+///
+/// Built with [`NewFeedback::custom`] (the SDK's `add()`, with its rules), or with
+/// [`NewFeedback::note`] / [`NewFeedback::reaction`] (the SDK's `add_note` / `add_reaction`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewFeedback {
+    feedback_type: String,
+    payload: Map<String, Value>,
+    extra: Map<String, Value>,
+    creator: Option<String>,
+    annotation_ref: Option<String>,
+    id: Option<String>,
+    origin: Origin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Origin {
+    Custom,
+    Note,
+    Reaction,
+}
+
+impl NewFeedback {
+    /// Custom or annotation feedback: the SDK's `add(feedback_type, payload)`. The reserved
+    /// `wandb.` prefix is refused unless an annotation ref is set.
+    pub fn custom(feedback_type: impl Into<String>, payload: Map<String, Value>) -> NewFeedback {
+        NewFeedback {
+            feedback_type: feedback_type.into(),
+            payload,
+            extra: Map::new(),
+            creator: None,
+            annotation_ref: None,
+            id: None,
+            origin: Origin::Custom,
+        }
+    }
+
+    /// A note (`wandb.note.1`, `{"note": text}`); 1 to 1024 characters.
+    pub fn note(text: impl Into<String>) -> NewFeedback {
+        let mut f = NewFeedback::custom(NOTE_TYPE, Map::new());
+        f.payload.insert("note".into(), Value::String(text.into()));
+        f.origin = Origin::Note;
+        f
+    }
+
+    /// A reaction (`wandb.reaction.1`, `{"emoji": emoji}`); exactly one emoji.
+    pub fn reaction(emoji: impl Into<String>) -> NewFeedback {
+        let mut f = NewFeedback::custom(REACTION_TYPE, Map::new());
+        f.payload
+            .insert("emoji".into(), Value::String(emoji.into()));
+        f.origin = Origin::Reaction;
+        f
+    }
+
+    /// One extra payload field (the SDK's `**kwargs`); it wins over a payload key of that name.
+    pub fn extra_field(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
+
+    /// Extra payload fields (the SDK's `**kwargs`); they win over payload keys.
+    pub fn extra_fields(mut self, fields: Map<String, Value>) -> Self {
+        self.extra.extend(fields);
+        self
+    }
+
+    /// Display name of whoever gives the feedback.
+    pub fn creator(mut self, creator: impl Into<Option<String>>) -> Self {
+        self.creator = creator.into();
+        self
+    }
+
+    /// The annotation spec ref, for `wandb.annotation.<name>` feedback. Empty means none.
+    pub fn annotation_ref(mut self, r: impl Into<Option<String>>) -> Self {
+        self.annotation_ref = r.into().filter(|s| !s.is_empty());
+        self
+    }
+
+    /// Uses this row id instead of a generated UUIDv7 (the caller then owns uniqueness).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// The final payload: `payload` updated with the extra fields.
+    pub fn merged_payload(&self) -> Map<String, Value> {
+        let mut p = self.payload.clone();
+        for (k, v) in &self.extra {
+            p.insert(k.clone(), v.clone());
+        }
+        p
+    }
+
+    /// Every client-side rule, then the create request body (protocol spec 3.2, field order).
+    fn request(&self, target: &WeaveRef, id: &str) -> Result<Value> {
+        let project_id = target.project_id();
+        let payload = self.merged_payload();
+        match self.origin {
+            Origin::Custom => {
+                validate::generic_add(
+                    &self.feedback_type,
+                    self.annotation_ref.as_deref(),
+                    &payload,
+                    &project_id,
+                )?;
+            }
+            Origin::Note => {
+                validate::note(payload.get("note").and_then(Value::as_str).ok_or_else(|| {
+                    Error::InvalidFeedback("a note's payload needs a string \"note\"".into())
+                })?)?
+            }
+            Origin::Reaction => {
+                validate::reaction(payload.get("emoji").and_then(Value::as_str).ok_or_else(
+                    || {
+                        Error::InvalidFeedback(
+                            "a reaction's payload needs a string \"emoji\"".into(),
+                        )
+                    },
+                )?)?
+            }
+        }
+        if id.is_empty() {
+            return Err(Error::InvalidArgument(
+                "a feedback id must be non-empty".into(),
+            ));
+        }
+        let payload = Value::Object(payload);
+        validate::embedded_refs(&payload)?;
+        if let Some(c) = &self.creator {
+            validate::embedded_refs(&Value::String(c.clone()))?;
+        }
+        if let Value::Object(p) = &payload {
+            validate::payload_size(p)?;
+        }
+        Ok(json!({
+            "id": id,
+            "project_id": project_id,
+            "weave_ref": target.as_str(),
+            "creator": self.creator,
+            "feedback_type": self.feedback_type,
+            "payload": payload,
+            "annotation_ref": self.annotation_ref,
+            "runnable_ref": null,
+            "call_ref": null,
+            "trigger_ref": null,
+            "queue_id": null,
+            "wb_user_id": null,
+        }))
+    }
+}
+
+/// Feedback on one ref (the SDK's `RefFeedbackQuery`): query it, add to it, purge, replace.
+///
+/// A successful add, purge or replace clears this query's cache; a failed one keeps it.
+#[derive(Clone, Debug)]
+pub struct RefFeedbackQuery {
+    target: WeaveRef,
+    query: FeedbackQuery,
+}
+
+impl RefFeedbackQuery {
+    /// Parses `weave_ref` (invalid refs fail here) and prepares the per-ref query.
+    pub fn new(client: &Client, weave_ref: &str) -> Result<RefFeedbackQuery> {
+        let target = WeaveRef::parse(weave_ref)?;
+        let query = FeedbackQuery::new(client, target.entity(), target.project())
+            .map_err(|e| Error::InvalidRef(format!("{e} in {weave_ref}")))?
+            .with_query(Query::weave_ref_equals(target.as_str()));
+        Ok(RefFeedbackQuery { target, query })
+    }
+
+    /// The target ref.
+    pub fn weave_ref(&self) -> &WeaveRef {
+        &self.target
+    }
+
+    /// The rows on this ref (cached after the first fetch).
+    pub fn execute(&mut self) -> Result<Feedbacks> {
+        self.query.execute()
+    }
+
+    /// Fetches now and replaces the cache.
+    pub fn refresh(&mut self) -> Result<Feedbacks> {
+        self.query.refresh()
+    }
+
+    /// Distinct refs of the rows (just this ref, when there are any).
+    pub fn refs(&mut self) -> Result<Refs> {
+        self.query.refs()
+    }
+
+    /// The cached result, if any.
+    pub fn cached(&self) -> Option<&Feedbacks> {
+        self.query.cached()
+    }
+
+    /// The underlying project query (its request body, cache, ...).
+    pub fn as_feedback_query(&self) -> &FeedbackQuery {
+        &self.query
+    }
+
+    /// Adds feedback; returns its id. Retries cannot store it twice.
+    pub fn add(&mut self, feedback: NewFeedback) -> Result<String> {
+        let id = feedback.id.clone().unwrap_or_else(new_uuid_v7);
+        let body = feedback.request(&self.target, &id)?;
+        self.client()
+            .post_once_only("/feedback/create", &body, &self.query.project_id, &id)?;
+        self.query.clear_cache();
+        Ok(id)
+    }
+
+    /// Adds a note (1 to 1024 characters); returns its id.
+    pub fn add_note(&mut self, note: &str, creator: Option<&str>) -> Result<String> {
+        self.add(NewFeedback::note(note).creator(creator.map(str::to_string)))
+    }
+
+    /// Adds an emoji reaction; returns its id.
+    pub fn add_reaction(&mut self, emoji: &str, creator: Option<&str>) -> Result<String> {
+        self.add(NewFeedback::reaction(emoji).creator(creator.map(str::to_string)))
+    }
+
+    /// Deletes the row with this id **anywhere in the ref's project** (as the SDK does).
+    /// Deleting an id that does not exist succeeds.
+    pub fn purge(&mut self, feedback_id: &str) -> Result<()> {
+        if feedback_id.is_empty() {
+            return Err(Error::InvalidArgument(
+                "feedback id must be non-empty".into(),
+            ));
+        }
+        let body = json!({
+            "project_id": self.query.project_id,
+            "query": Query::id_equals(feedback_id),
+        });
+        self.client()
+            .transport
+            .post_json("/feedback/purge", &body)?;
+        self.query.clear_cache();
+        Ok(())
+    }
+
+    /// Replaces row `feedback_id` with `feedback`; returns the new row's id, which is
+    /// `feedback_id` itself unless `feedback` sets another id.
+    ///
+    /// The server deletes first and validates after, so every rule that can be checked
+    /// locally is checked before sending. Still at risk: rules needing server state (annotation
+    /// spec existence and schema, the server's own emoji count) and a failure between the
+    /// server's delete and insert that outlasts the retries.
+    pub fn replace(&mut self, feedback_id: &str, feedback: NewFeedback) -> Result<String> {
+        if feedback_id.is_empty() {
+            return Err(Error::InvalidArgument(
+                "feedback id must be non-empty".into(),
+            ));
+        }
+        let id = feedback
+            .id
+            .clone()
+            .unwrap_or_else(|| feedback_id.to_string());
+        let mut body = feedback.request(&self.target, &id)?;
+        body["feedback_id"] = Value::String(feedback_id.to_string());
+        // With id == feedback_id a retry is naturally idempotent (delete, then insert again);
+        // with another id the lookup-before-retry guard keeps it to one row.
+        self.client()
+            .post_once_only("/feedback/replace", &body, &self.query.project_id, &id)?;
+        self.query.clear_cache();
+        Ok(id)
+    }
+
+    /// Adds many rows through `/feedback/batch/create`; returns their ids in order.
+    ///
+    /// All items are checked before anything is sent. Over-large batches are split in halves
+    /// (before sending above 31 MiB, and on a 413); a server without the batch route (404) gets
+    /// one create per item, with the same ids. Retries never store an item twice.
+    pub fn add_batch(&mut self, items: Vec<NewFeedback>) -> Result<Vec<String>> {
+        let mut ids = Vec::with_capacity(items.len());
+        let mut bodies = Vec::with_capacity(items.len());
+        for (i, f) in items.iter().enumerate() {
+            let id = f.id.clone().unwrap_or_else(new_uuid_v7);
+            let body = f.request(&self.target, &id).map_err(|e| match e {
+                Error::InvalidFeedback(m) => Error::InvalidFeedback(format!("item {i}: {m}")),
+                Error::InvalidArgument(m) => Error::InvalidArgument(format!("item {i}: {m}")),
+                Error::InvalidRef(m) => Error::InvalidRef(format!("item {i}: {m}")),
+                other => other,
+            })?;
+            ids.push(id);
+            bodies.push(body);
+        }
+        if !bodies.is_empty() {
+            let pairs: Vec<(&str, &Value)> = ids.iter().map(String::as_str).zip(&bodies).collect();
+            self.send_batch(&pairs)?;
+            self.query.clear_cache();
+        }
+        Ok(ids)
+    }
+
+    fn send_batch(&self, items: &[(&str, &Value)]) -> Result<()> {
+        let body = json!({ "batch": items.iter().map(|(_, b)| *b).collect::<Vec<_>>() });
+        let encoded = body.to_string();
+        if encoded.len() > MAX_BATCH_BYTES && items.len() > 1 {
+            let (a, b) = items.split_at(items.len() / 2);
+            self.send_batch(a)?;
+            return self.send_batch(b);
+        }
+        let project_id = &self.query.project_id;
+        let result = self.client().transport.run(|attempt| {
+            let mut pending: Vec<&(&str, &Value)> = items.iter().collect();
+            if attempt.previous_ambiguous {
+                let ids: Vec<&str> = items.iter().map(|(id, _)| *id).collect();
+                let found = self.client().existing_ids(project_id, &ids, attempt)?;
+                pending.retain(|(id, _)| !found.iter().any(|f| f == id));
+                if pending.is_empty() {
+                    return Ok(());
+                }
+            }
+            let bytes = if pending.len() == items.len() {
+                encoded.as_bytes().to_vec()
+            } else {
+                json!({ "batch": pending.iter().map(|(_, b)| *b).collect::<Vec<_>>() })
+                    .to_string()
+                    .into_bytes()
+            };
+            let res =
+                self.client()
+                    .transport
+                    .send_once("/feedback/batch/create", &bytes, attempt)?;
+            check_create_response(&res, pending.len())
+        });
+        match result {
+            Err(Error::Rejected { status: 413, .. }) if items.len() > 1 => {
+                let (a, b) = items.split_at(items.len() / 2);
+                self.send_batch(a)?;
+                self.send_batch(b)
+            }
+            Err(Error::NotFound { .. }) => {
+                for (id, body) in items {
+                    self.client()
+                        .post_once_only("/feedback/create", body, project_id, id)?;
+                }
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    fn client(&self) -> &Client {
+        &self.query.client
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> Client {
+        ClientBuilder::new()
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap()
+    }
+
+    const CALL: &str = "weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd";
+
+    #[test]
+    fn create_body_matches_the_sdk_field_for_field() {
+        let target = WeaveRef::parse(CALL).unwrap();
+        let body = NewFeedback::reaction("🎉")
+            .creator(Some("Dana".to_string()))
+            .request(&target, "0192f3b0-11aa-7c3d-8e5f-6a7b8c9d0e1f")
+            .unwrap();
+        assert_eq!(
+            body.to_string(),
+            r#"{"id":"0192f3b0-11aa-7c3d-8e5f-6a7b8c9d0e1f","project_id":"acme/chatbot","weave_ref":"weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd","creator":"Dana","feedback_type":"wandb.reaction.1","payload":{"emoji":"🎉"},"annotation_ref":null,"runnable_ref":null,"call_ref":null,"trigger_ref":null,"queue_id":null,"wb_user_id":null}"#
+        );
+    }
+
+    #[test]
+    fn kwargs_win_over_payload_keys() {
+        let mut p = Map::new();
+        p.insert("a".into(), 1.into());
+        p.insert("b".into(), 2.into());
+        let f = NewFeedback::custom("x", p).extra_field("b", 3);
+        assert_eq!(
+            Value::Object(f.merged_payload()).to_string(),
+            r#"{"a":1,"b":3}"#
+        );
+    }
+
+    #[test]
+    fn per_ref_query_body_is_the_sdk_body() {
+        let q = client().ref_feedback(CALL).unwrap();
+        assert_eq!(
+            q.as_feedback_query().request_body().unwrap().to_string(),
+            format!(
+                r#"{{"project_id":"acme/chatbot","fields":null,"query":{{"$expr":{{"$eq":[{{"$getField":"weave_ref"}},{{"$literal":"{CALL}"}}]}}}},"sort_by":[{{"field":"created_at","direction":"asc"}}],"limit":null,"offset":null}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn offset_without_limit_sends_the_largest_limit() {
+        let q = client()
+            .feedback_query("acme", "chatbot")
+            .unwrap()
+            .with_offset(5);
+        let b = q.request_body().unwrap();
+        assert_eq!(b["limit"], json!(i64::MAX));
+        assert_eq!(b["offset"], json!(5));
+        let q = q.with_limit(u64::MAX);
+        assert!(matches!(q.request_body(), Err(Error::InvalidArgument(_))));
+    }
+
+    #[test]
+    fn project_parts_are_checked_at_construction() {
+        let c = client();
+        for (e, p) in [("", "p"), ("e", ""), ("a/b", "p"), ("e", "p/q")] {
+            assert!(matches!(
+                c.feedback_query(e, p),
+                Err(Error::InvalidArgument(_))
+            ));
+        }
+        assert!(matches!(
+            c.ref_feedback("weave:///e/p/thing/x"),
+            Err(Error::InvalidRef(_))
+        ));
+    }
+
+    #[test]
+    fn client_side_rules_fail_before_any_request() {
+        // Port 9 (discard) is closed: any request would be a transport error.
+        let mut q = client().ref_feedback(CALL).unwrap();
+        assert!(matches!(
+            q.add_note("", None),
+            Err(Error::InvalidFeedback(_))
+        ));
+        assert!(matches!(
+            q.add_note(&"x".repeat(1025), None),
+            Err(Error::InvalidFeedback(_))
+        ));
+        assert!(matches!(
+            q.add_reaction("ok", None),
+            Err(Error::InvalidFeedback(_))
+        ));
+        assert!(matches!(
+            q.add(NewFeedback::custom("wandb.x", Map::new())),
+            Err(Error::InvalidFeedback(_))
+        ));
+        assert!(matches!(q.purge(""), Err(Error::InvalidArgument(_))));
+        let big = NewFeedback::custom("x", Map::new()).extra_field("a", "é".repeat(200_000));
+        assert!(matches!(q.add(big), Err(Error::InvalidFeedback(_))));
+        let e = q
+            .add_batch(vec![NewFeedback::note("fine"), NewFeedback::note("")])
+            .unwrap_err();
+        assert!(e.to_string().contains("item 1"), "{e}");
+    }
+
+    #[test]
+    fn client_is_send_sync_and_cheap_to_clone() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Client>();
+        assert_send_sync::<Feedbacks>();
+        assert_send_sync::<FeedbackQuery>();
+        assert_send_sync::<RefFeedbackQuery>();
+        let c = client();
+        let d = c.clone();
+        assert!(Arc::ptr_eq(&c.transport, &d.transport));
+    }
+}

@@ -1,0 +1,522 @@
+//! Client configuration: the builder, and the environment resolved as Weave's SDK resolves it
+//! (protocol spec 7.2-7.4).
+//!
+//! Resolution is written against an `Environment` trait so tests can feed variables and files
+//! without touching the real process environment.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+
+/// Where the hosted service's traces live.
+pub const DEFAULT_TRACE_SERVER_URL: &str = "https://trace.wandb.ai";
+const DEFAULT_WANDB_BASE_URL: &str = "https://api.wandb.ai";
+
+/// Default time one attempt may take (connect, send, receive), as the SDK's 30 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default number of retries after the first attempt (three attempts, as the SDK).
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// Default first backoff step; later steps double it.
+pub const DEFAULT_RETRY_BASE_DELAY: Duration = Duration::from_millis(500);
+/// Default ceiling of one backoff sleep, and of an honoured `Retry-After`.
+pub const DEFAULT_RETRY_MAX_DELAY: Duration = Duration::from_secs(30);
+
+/// An API key that never prints itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// Wraps a key.
+    pub fn new(key: impl Into<String>) -> ApiKey {
+        ApiKey(key.into())
+    }
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<redacted>)")
+    }
+}
+
+/// Everything a [`Client`] is built from. Start with [`ClientBuilder::from_env`] (the SDK's
+/// defaults) or [`ClientBuilder::new`] (no environment), adjust, then [`ClientBuilder::build`].
+#[derive(Clone, Debug)]
+pub struct ClientBuilder {
+    pub(crate) base_url: String,
+    pub(crate) api_key: Option<ApiKey>,
+    pub(crate) timeout: Duration,
+    pub(crate) max_retries: u32,
+    pub(crate) deadline: Option<Duration>,
+    pub(crate) retry_base_delay: Duration,
+    pub(crate) retry_max_delay: Duration,
+    pub(crate) allow_insecure_http: bool,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder::new()
+    }
+}
+
+impl ClientBuilder {
+    /// Defaults without reading the environment: the hosted trace server, no API key.
+    pub fn new() -> ClientBuilder {
+        ClientBuilder {
+            base_url: DEFAULT_TRACE_SERVER_URL.into(),
+            api_key: None,
+            timeout: DEFAULT_TIMEOUT,
+            max_retries: DEFAULT_MAX_RETRIES,
+            deadline: None,
+            retry_base_delay: DEFAULT_RETRY_BASE_DELAY,
+            retry_max_delay: DEFAULT_RETRY_MAX_DELAY,
+            allow_insecure_http: false,
+        }
+    }
+
+    /// Defaults resolved from the process environment as the SDK does: `WANDB_API_KEY` (then
+    /// `~/.netrc`), `WF_TRACE_SERVER_URL`, `WANDB_PUBLIC_BASE_URL`/`WANDB_BASE_URL` (then the
+    /// wandb settings files), `WEAVE_HTTP_TIMEOUT`, `WEAVE_RETRY_MAX_ATTEMPTS`.
+    pub fn from_env() -> ClientBuilder {
+        ClientBuilder::from_environment(&ProcessEnv)
+    }
+
+    /// [`ClientBuilder::from_env`] over any [`Environment`].
+    pub fn from_environment(env: &dyn Environment) -> ClientBuilder {
+        let mut b = ClientBuilder::new();
+        let (trace_url, wandb_base) = resolve_urls(env);
+        b.base_url = trace_url;
+        b.api_key = resolve_api_key(env, &wandb_base).map(ApiKey);
+        if let Some(secs) = env
+            .var("WEAVE_HTTP_TIMEOUT")
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
+        {
+            b.timeout = Duration::from_secs_f64(secs);
+        }
+        if let Some(n) = env
+            .var("WEAVE_RETRY_MAX_ATTEMPTS")
+            .and_then(|s| s.trim().parse::<u32>().ok())
+            .filter(|n| *n >= 1)
+        {
+            b.max_retries = n - 1;
+        }
+        b
+    }
+
+    /// The trace server's base URL (`https://trace.wandb.ai`, `http://127.0.0.1:8080`, ...).
+    /// A trailing `/` is removed.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The W&B API key, sent as Basic auth `api:<key>`. An empty key means "none".
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        let key = key.into();
+        self.api_key = (!key.is_empty()).then_some(ApiKey(key));
+        self
+    }
+
+    /// Sends no `Authorization` header.
+    pub fn no_api_key(mut self) -> Self {
+        self.api_key = None;
+        self
+    }
+
+    /// Bounds one attempt (connect, send, receive). A timed-out attempt is retried.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Retries after the first attempt: `n` retries means at most `n + 1` attempts.
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.max_retries = n;
+        self
+    }
+
+    /// Bounds a whole call, retries and backoff included. `None` (default): only the attempts
+    /// and the retry count bound it.
+    pub fn deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// First backoff step (doubled on each retry, full jitter).
+    pub fn retry_base_delay(mut self, d: Duration) -> Self {
+        self.retry_base_delay = d;
+        self
+    }
+
+    /// Ceiling of one backoff sleep and of an honoured `Retry-After`.
+    pub fn retry_max_delay(mut self, d: Duration) -> Self {
+        self.retry_max_delay = d;
+        self
+    }
+
+    /// Allows sending the API key over plain `http://` to a host that is not loopback.
+    /// Off by default: the key would cross the network in clear text.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<Client> {
+        Client::from_builder(self)
+    }
+
+    /// The configured base URL (trailing `/` not yet removed).
+    pub fn configured_base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Whether an API key is configured.
+    pub fn has_api_key(&self) -> bool {
+        self.api_key.is_some()
+    }
+
+    pub(crate) fn validated_base_url(&self) -> Result<String> {
+        let url = self.base_url.trim_end_matches('/').to_string();
+        let (scheme, rest) = url.split_once("://").ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "base URL must start with http:// or https://: {url:?}"
+            ))
+        })?;
+        let host = authority_host(rest);
+        if host.is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "base URL has no host: {url:?}"
+            )));
+        }
+        match scheme {
+            "https" => {}
+            "http" => {
+                if self.api_key.is_some() && !self.allow_insecure_http && !is_loopback(host) {
+                    return Err(Error::InvalidArgument(format!(
+                        "refusing to send the API key over plain http:// to {host}; use https:// \
+                         or allow insecure http explicitly"
+                    )));
+                }
+            }
+            _ => {
+                return Err(Error::InvalidArgument(format!(
+                    "base URL must start with http:// or https://: {url:?}"
+                )))
+            }
+        }
+        Ok(url)
+    }
+}
+
+/// The host part of `host[:port]/path`, brackets kept for IPv6.
+fn authority_host(rest: &str) -> &str {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if authority.starts_with('[') {
+        return authority
+            .split_once(']')
+            .map_or(authority, |(h, _)| &h[1..]);
+    }
+    authority.split(':').next().unwrap_or("")
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Where configuration comes from: variables, and the contents of files.
+pub trait Environment {
+    /// A variable's value, `None` when unset.
+    fn var(&self, name: &str) -> Option<String>;
+    /// A file's text, `None` when unreadable.
+    fn read_file(&self, path: &Path) -> Option<String>;
+    /// The home directory.
+    fn home(&self) -> Option<PathBuf> {
+        self.var("HOME").map(PathBuf::from)
+    }
+}
+
+/// The real process environment and file system.
+pub struct ProcessEnv;
+
+impl Environment for ProcessEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+    fn read_file(&self, path: &Path) -> Option<String> {
+        std::fs::read_to_string(path).ok()
+    }
+}
+
+/// Returns (trace server URL, W&B base URL used for netrc lookup).
+fn resolve_urls(env: &dyn Environment) -> (String, String) {
+    let non_empty = |n: &str| env.var(n).filter(|v| !v.is_empty());
+    let wandb_base = non_empty("WANDB_BASE_URL")
+        .map(|s| s.trim_end_matches('/').to_string())
+        .or_else(|| settings_base_url(env))
+        .unwrap_or_else(|| DEFAULT_WANDB_BASE_URL.into());
+    // Like 0.52.35, WF_TRACE_SERVER_URL wins whenever it is set; unlike it, an empty value is
+    // treated as unset rather than producing a relative URL.
+    if let Some(url) = non_empty("WF_TRACE_SERVER_URL") {
+        return (url.trim_end_matches('/').to_string(), wandb_base);
+    }
+    let public = non_empty("WANDB_PUBLIC_BASE_URL")
+        .map(|s| s.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| wandb_base.clone());
+    let trace = if public == DEFAULT_WANDB_BASE_URL {
+        DEFAULT_TRACE_SERVER_URL.to_string()
+    } else {
+        format!("{public}/traces")
+    };
+    (trace, wandb_base)
+}
+
+/// `base_url` from the `[default]` section of the wandb settings files (later file wins).
+fn settings_base_url(env: &dyn Environment) -> Option<String> {
+    let config_dir = env
+        .var("WANDB_CONFIG_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| env.home().map(|h| h.join(".config").join("wandb")));
+    let files = config_dir
+        .map(|d| d.join("settings"))
+        .into_iter()
+        .chain([PathBuf::from("wandb").join("settings")]);
+    let mut found = None;
+    for f in files {
+        if let Some(v) = env
+            .read_file(&f)
+            .and_then(|t| ini_value(&t, "default", "base_url"))
+        {
+            found = Some(v.trim_end_matches('/').to_string());
+        }
+    }
+    found.filter(|v| !v.is_empty())
+}
+
+fn ini_value(text: &str, section: &str, key: &str) -> Option<String> {
+    let mut in_section = false;
+    let mut value = None;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') && line.ends_with(']') {
+            in_section = &line[1..line.len() - 1] == section;
+        } else if in_section {
+            if let Some((k, v)) = line.split_once(['=', ':']) {
+                if k.trim() == key {
+                    value = Some(v.trim().to_string());
+                }
+            }
+        }
+    }
+    value
+}
+
+fn resolve_api_key(env: &dyn Environment, wandb_base: &str) -> Option<String> {
+    if let Some(k) = env.var("WANDB_API_KEY").filter(|k| !k.is_empty()) {
+        return Some(k);
+    }
+    let machine = wandb_base
+        .split_once("://")
+        .map_or(wandb_base, |(_, r)| r)
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let home = env.home()?;
+    [".netrc", "_netrc"]
+        .iter()
+        .find_map(|f| netrc_password(&env.read_file(&home.join(f))?, &machine))
+}
+
+/// The `password` of `machine <host>` in a netrc file.
+fn netrc_password(text: &str, machine: &str) -> Option<String> {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let mut i = 0;
+    let mut current: Option<&str> = None;
+    while i < tokens.len() {
+        match tokens[i] {
+            "machine" => {
+                current = tokens.get(i + 1).copied();
+                i += 2;
+            }
+            "default" => {
+                current = Some("");
+                i += 1;
+            }
+            "password" if current == Some(machine) => {
+                return tokens.get(i + 1).map(|s| s.to_string());
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[derive(Default)]
+    struct FakeEnv {
+        vars: HashMap<String, String>,
+        files: HashMap<PathBuf, String>,
+    }
+
+    impl FakeEnv {
+        fn with(mut self, k: &str, v: &str) -> Self {
+            self.vars.insert(k.into(), v.into());
+            self
+        }
+        fn file(mut self, p: &str, text: &str) -> Self {
+            self.files.insert(PathBuf::from(p), text.into());
+            self
+        }
+    }
+
+    impl Environment for FakeEnv {
+        fn var(&self, name: &str) -> Option<String> {
+            self.vars.get(name).cloned()
+        }
+        fn read_file(&self, path: &Path) -> Option<String> {
+            self.files.get(path).cloned()
+        }
+    }
+
+    fn url(env: FakeEnv) -> String {
+        ClientBuilder::from_environment(&env).base_url
+    }
+
+    #[test]
+    fn base_url_resolution_follows_the_sdk() {
+        assert_eq!(url(FakeEnv::default()), "https://trace.wandb.ai");
+        assert_eq!(
+            url(FakeEnv::default().with("WANDB_BASE_URL", "https://wandb.acme.io/")),
+            "https://wandb.acme.io/traces"
+        );
+        assert_eq!(
+            url(FakeEnv::default().with("WANDB_BASE_URL", "https://api.wandb.ai")),
+            "https://trace.wandb.ai"
+        );
+        assert_eq!(
+            url(FakeEnv::default()
+                .with("WANDB_BASE_URL", "https://wandb.acme.io")
+                .with("WANDB_PUBLIC_BASE_URL", "https://pub.acme.io/")),
+            "https://pub.acme.io/traces"
+        );
+        assert_eq!(
+            url(FakeEnv::default()
+                .with("WANDB_BASE_URL", "https://wandb.acme.io")
+                .with("WF_TRACE_SERVER_URL", "http://127.0.0.1:9/")),
+            "http://127.0.0.1:9"
+        );
+        assert_eq!(
+            url(FakeEnv::default().with("HOME", "/h").file(
+                "/h/.config/wandb/settings",
+                "[default]\nbase_url = https://s.acme.io\n"
+            )),
+            "https://s.acme.io/traces"
+        );
+        assert_eq!(
+            url(FakeEnv::default().with("WANDB_CONFIG_DIR", "/cfg").file(
+                "/cfg/settings",
+                "[other]\nbase_url=https://no\n[default]\nentity=x\n"
+            )),
+            "https://trace.wandb.ai"
+        );
+    }
+
+    #[test]
+    fn api_key_from_env_then_netrc() {
+        let b = ClientBuilder::from_environment(&FakeEnv::default().with("WANDB_API_KEY", "k1"));
+        assert_eq!(b.api_key.unwrap().expose(), "k1");
+        let env = FakeEnv::default()
+            .with("HOME", "/h")
+            .with("WANDB_BASE_URL", "https://wandb.acme.io:8443")
+            .file(
+                "/h/.netrc",
+                "machine api.wandb.ai login user password nope\nmachine wandb.acme.io:8443\n  login user\n  password k2\n",
+            );
+        assert_eq!(
+            ClientBuilder::from_environment(&env)
+                .api_key
+                .unwrap()
+                .expose(),
+            "k2"
+        );
+        assert!(ClientBuilder::from_environment(&FakeEnv::default())
+            .api_key
+            .is_none());
+    }
+
+    #[test]
+    fn timeouts_and_attempts_from_env() {
+        let env = FakeEnv::default()
+            .with("WEAVE_HTTP_TIMEOUT", "2.5")
+            .with("WEAVE_RETRY_MAX_ATTEMPTS", "5");
+        let b = ClientBuilder::from_environment(&env);
+        assert_eq!(b.timeout, Duration::from_millis(2500));
+        assert_eq!(b.max_retries, 4);
+        let b =
+            ClientBuilder::from_environment(&FakeEnv::default().with("WEAVE_HTTP_TIMEOUT", "nan"));
+        assert_eq!(b.timeout, DEFAULT_TIMEOUT);
+    }
+
+    #[test]
+    fn api_key_never_in_debug() {
+        let b = ClientBuilder::new().api_key("super-secret-key");
+        assert!(!format!("{b:?}").contains("super-secret-key"));
+    }
+
+    #[test]
+    fn plain_http_with_key_needs_loopback_or_opt_in() {
+        let b = ClientBuilder::new().api_key("k");
+        assert!(b
+            .clone()
+            .base_url("http://127.0.0.1:8000/")
+            .validated_base_url()
+            .is_ok());
+        assert!(b
+            .clone()
+            .base_url("http://localhost:8000")
+            .validated_base_url()
+            .is_ok());
+        assert!(b
+            .clone()
+            .base_url("http://[::1]:8000")
+            .validated_base_url()
+            .is_ok());
+        let err = b
+            .clone()
+            .base_url("http://trace.example.com")
+            .validated_base_url()
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+        assert!(b
+            .clone()
+            .base_url("http://trace.example.com")
+            .allow_insecure_http(true)
+            .validated_base_url()
+            .is_ok());
+        assert!(ClientBuilder::new()
+            .base_url("http://trace.example.com")
+            .validated_base_url()
+            .is_ok());
+        for bad in ["ftp://x", "trace.wandb.ai", "https://", "https:///path"] {
+            assert!(
+                b.clone().base_url(bad).validated_base_url().is_err(),
+                "{bad}"
+            );
+        }
+    }
+}

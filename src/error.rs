@@ -1,0 +1,221 @@
+//! The one error type of the crate, and the coarse [`ErrorKind`] every error maps to.
+//!
+//! Kinds map one-to-one onto the C API's `weave_status` values, so a C host and a Rust
+//! caller see the same classification. Messages never contain the API key: the key only
+//! lives inside the transport's `Authorization` header value, which no error formats.
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong when giving or reading feedback.
+///
+/// Retryable failures (`RateLimited`, `Server`, `Transport`, `Timeout`) say how many attempts
+/// were made and carry the last HTTP status seen, if any, so callers can tell a flaky network
+/// from a server that keeps refusing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An argument was unusable before anything was sent (empty project, bad JSON, ...).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+
+    /// A string is not a `weave:///` ref the SDK accepts, or is the wrong kind of ref.
+    #[error("invalid ref: {0}")]
+    InvalidRef(String),
+
+    /// The feedback breaks a rule known on the client (reserved `wandb.` prefix, note length,
+    /// payload size, ...). Nothing was sent.
+    #[error("invalid feedback: {0}")]
+    InvalidFeedback(String),
+
+    /// The server refused the credentials (HTTP 401 or 403).
+    #[error("unauthorized (HTTP {status}): {message}")]
+    Unauthorized {
+        /// 401 or 403.
+        status: u16,
+        /// The server's reason.
+        message: String,
+    },
+
+    /// The server answered 404 (missing object, project, or route).
+    #[error("not found (HTTP 404): {message}")]
+    NotFound {
+        /// The server's reason.
+        message: String,
+    },
+
+    /// The server refused the request (any other 4xx); `message` is the server's reason.
+    #[error("rejected by the server (HTTP {status}): {message}")]
+    Rejected {
+        /// The HTTP status (400, 409, 413, 422, ...).
+        status: u16,
+        /// The server's reason.
+        message: String,
+    },
+
+    /// The server kept answering 429 until the retry budget ran out.
+    #[error("rate limited (HTTP 429) after {attempts} attempt(s): {message}")]
+    RateLimited {
+        /// Attempts made, the first included.
+        attempts: u32,
+        /// The server's reason.
+        message: String,
+    },
+
+    /// The server kept answering 5xx until the retry budget ran out.
+    #[error("server error (HTTP {status}) after {attempts} attempt(s): {message}")]
+    Server {
+        /// The last HTTP status.
+        status: u16,
+        /// Attempts made, the first included.
+        attempts: u32,
+        /// The server's reason.
+        message: String,
+    },
+
+    /// The connection failed (connect, DNS, TLS, reset, closed without an answer).
+    #[error("transport error after {attempts} attempt(s): {message}{}", last_status_note(*.last_status))]
+    Transport {
+        /// Attempts made, the first included.
+        attempts: u32,
+        /// The last HTTP status seen on an earlier attempt, if any.
+        last_status: Option<u16>,
+        /// What failed.
+        message: String,
+    },
+
+    /// An attempt exceeded its timeout, or the whole call exceeded its deadline.
+    #[error("timed out after {attempts} attempt(s): {message}{}", last_status_note(*.last_status))]
+    Timeout {
+        /// Attempts made, the first included.
+        attempts: u32,
+        /// The last HTTP status seen on an earlier attempt, if any.
+        last_status: Option<u16>,
+        /// Which timeout fired.
+        message: String,
+    },
+
+    /// The server answered 2xx with a body that is not what the protocol promises.
+    #[error("could not decode the server's response: {message}")]
+    Decode {
+        /// What was wrong.
+        message: String,
+    },
+
+    /// A bug in this library (for example a caught panic in the C layer).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn last_status_note(status: Option<u16>) -> String {
+    match status {
+        Some(s) => format!(" (last HTTP status {s})"),
+        None => String::new(),
+    }
+}
+
+/// The coarse classification of an [`Error`]; one variant per C `weave_status` (but `Ok`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// See [`Error::InvalidArgument`].
+    InvalidArgument,
+    /// See [`Error::InvalidRef`].
+    InvalidRef,
+    /// See [`Error::InvalidFeedback`].
+    InvalidFeedback,
+    /// See [`Error::Unauthorized`].
+    Unauthorized,
+    /// See [`Error::NotFound`].
+    NotFound,
+    /// See [`Error::Rejected`].
+    Rejected,
+    /// See [`Error::RateLimited`].
+    RateLimited,
+    /// See [`Error::Server`].
+    Server,
+    /// See [`Error::Transport`].
+    Transport,
+    /// See [`Error::Timeout`].
+    Timeout,
+    /// See [`Error::Decode`].
+    Decode,
+    /// See [`Error::Internal`].
+    Internal,
+}
+
+impl Error {
+    /// The error's kind.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            Error::InvalidRef(_) => ErrorKind::InvalidRef,
+            Error::InvalidFeedback(_) => ErrorKind::InvalidFeedback,
+            Error::Unauthorized { .. } => ErrorKind::Unauthorized,
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::Rejected { .. } => ErrorKind::Rejected,
+            Error::RateLimited { .. } => ErrorKind::RateLimited,
+            Error::Server { .. } => ErrorKind::Server,
+            Error::Transport { .. } => ErrorKind::Transport,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Decode { .. } => ErrorKind::Decode,
+            Error::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// The HTTP status of the (last) response behind this error, if there was one.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::Unauthorized { status, .. }
+            | Error::Rejected { status, .. }
+            | Error::Server { status, .. } => Some(*status),
+            Error::NotFound { .. } => Some(404),
+            Error::RateLimited { .. } => Some(429),
+            Error::Transport { last_status, .. } | Error::Timeout { last_status, .. } => {
+                *last_status
+            }
+            _ => None,
+        }
+    }
+
+    /// How many HTTP attempts were made, for errors that come from the retry loop.
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::RateLimited { attempts, .. }
+            | Error::Server { attempts, .. }
+            | Error::Transport { attempts, .. }
+            | Error::Timeout { attempts, .. } => Some(*attempts),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_carry_attempts_and_last_status() {
+        let e = Error::Transport {
+            attempts: 3,
+            last_status: Some(503),
+            message: "connection reset".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "transport error after 3 attempt(s): connection reset (last HTTP status 503)"
+        );
+        assert_eq!(e.http_status(), Some(503));
+        assert_eq!(e.attempts(), Some(3));
+        assert_eq!(e.kind(), ErrorKind::Transport);
+    }
+
+    #[test]
+    fn not_found_reports_404() {
+        let e = Error::NotFound {
+            message: "x".into(),
+        };
+        assert_eq!(e.http_status(), Some(404));
+        assert_eq!(Error::InvalidArgument("x".into()).http_status(), None);
+    }
+}

@@ -1,0 +1,53 @@
+//! # weave-feedback
+//!
+//! A blocking, synchronous client for [W&B Weave](https://wandb.ai/site/weave) feedback:
+//! reactions, notes and typed payloads (scores, labels, annotations) on calls and objects,
+//! and queries over them. It mirrors the Python SDK's `FeedbackQuery`, `Feedbacks` and
+//! `RefFeedbackQuery`, adds exactly-once retries, batch creates and a safe replace, and is
+//! exposed to C, C++, Go and Ruby through `extern "C"` functions (module `ffi`, header
+//! `include/weave_feedback.h`).
+//!
+//! ```no_run
+//! use weave_feedback::{Client, NewFeedback};
+//!
+//! # fn main() -> Result<(), weave_feedback::Error> {
+//! let client = Client::from_env()?; // WANDB_API_KEY, WF_TRACE_SERVER_URL, ...
+//! let mut call = client.ref_feedback("weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd")?;
+//! call.add_reaction("👍", Some("Dana"))?;
+//! call.add_note("Great answer", None)?;
+//! let mut score = serde_json::Map::new();
+//! score.insert("score".into(), 4.into());
+//! call.add(NewFeedback::custom("helpfulness", score))?;
+//! println!("{}", call.execute()?.format_table());
+//! # Ok(()) }
+//! ```
+//!
+//! No async runtime, no background threads: every network call blocks the calling thread.
+#![deny(missing_docs)]
+#![deny(unsafe_code)]
+
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod feedback;
+pub mod query;
+pub mod refs;
+pub mod timestamp;
+
+mod ids;
+mod pyjson;
+mod transport;
+mod validate;
+
+#[allow(unsafe_code)]
+pub mod ffi;
+
+pub use client::{Client, FeedbackQuery, NewFeedback, RefFeedbackQuery};
+pub use config::{ClientBuilder, Environment};
+pub use error::{Error, ErrorKind, Result};
+pub use feedback::{Feedback, Feedbacks, Refs};
+pub use ids::new_uuid_v7;
+pub use query::Query;
+pub use refs::{RefKind, WeaveRef};
+pub use transport::USER_AGENT;
+pub use validate::{MAX_NOTE_CHARS, MAX_PAYLOAD_CHARS};

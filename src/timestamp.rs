@@ -1,0 +1,257 @@
+//! Timestamps as the server writes them, without a date-time dependency.
+//!
+//! The server emits `created_at` in several ISO 8601 shapes (`T` or space, 0-9 fraction digits,
+//! `Z`, `±HH:MM` or no zone meaning UTC). We parse them all, convert to UTC, and keep the
+//! fraction digits exactly as given, so nothing the server said is rounded away.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A UTC instant with the fraction digits the server gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timestamp {
+    /// Seconds since the Unix epoch, UTC.
+    secs: i64,
+    /// Fraction-of-second digits as received (0 to 9 of them).
+    fraction: String,
+}
+
+impl Timestamp {
+    /// Parses any ISO 8601 variant the server emits. Returns `None` for anything else.
+    pub fn parse(text: &str) -> Option<Timestamp> {
+        let b = text.trim().as_bytes();
+        let num = |range: std::ops::Range<usize>| -> Option<i64> {
+            let s = b.get(range)?;
+            if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            std::str::from_utf8(s).ok()?.parse().ok()
+        };
+        if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        if !matches!(b[10], b'T' | b't' | b' ') {
+            return None;
+        }
+        let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        if !(1..=12).contains(&month)
+            || day < 1
+            || day > days_in_month(year, month)
+            || hour > 23
+            || minute > 59
+            || second > 60
+        {
+            return None;
+        }
+        let mut i = 19;
+        let mut fraction = String::new();
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            while let Some(c) = b.get(i).filter(|c| c.is_ascii_digit()) {
+                fraction.push(*c as char);
+                i += 1;
+            }
+            if fraction.is_empty() || fraction.len() > 9 {
+                return None;
+            }
+        }
+        let offset_secs = match &b[i..] {
+            [] | [b'Z'] | [b'z'] => 0,
+            [sign @ (b'+' | b'-'), rest @ ..] => {
+                let (h, m) = match rest {
+                    [h1, h2, b':', m1, m2] => ([*h1, *h2], [*m1, *m2]),
+                    [h1, h2, m1, m2] => ([*h1, *h2], [*m1, *m2]),
+                    [h1, h2] => ([*h1, *h2], [b'0', b'0']),
+                    _ => return None,
+                };
+                let two = |d: [u8; 2]| -> Option<i64> {
+                    d.iter()
+                        .all(u8::is_ascii_digit)
+                        .then(|| i64::from((d[0] - b'0') * 10 + (d[1] - b'0')))
+                };
+                let (h, m) = (two(h)?, two(m)?);
+                if h > 23 || m > 59 {
+                    return None;
+                }
+                let s = h * 3600 + m * 60;
+                if *sign == b'+' {
+                    s
+                } else {
+                    -s
+                }
+            }
+            _ => return None,
+        };
+        let secs = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+            - offset_secs;
+        Some(Timestamp { secs, fraction })
+    }
+
+    /// The current time, with microsecond digits.
+    pub fn now() -> Timestamp {
+        let d = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO);
+        Timestamp {
+            secs: d.as_secs() as i64,
+            fraction: format!("{:06}", d.subsec_micros()),
+        }
+    }
+
+    /// RFC 3339 in UTC with `T` and `Z`; the fraction as given, omitted when it is all zeros.
+    pub fn to_rfc3339(&self) -> String {
+        let (y, mo, d, h, mi, s) = self.civil();
+        let mut out = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}");
+        if self.fraction.bytes().any(|c| c != b'0') {
+            out.push('.');
+            out.push_str(&self.fraction);
+        }
+        out.push('Z');
+        out
+    }
+
+    /// The SDK's table cell: `YYYY-MM-DD HH:MM:SS.ffffff` (Python `str(datetime)` without zone),
+    /// the fraction dropped when the microseconds are 0.
+    pub fn to_table_cell(&self) -> String {
+        let (y, mo, d, h, mi, s) = self.civil();
+        let mut micros: String = self.fraction.chars().take(6).collect();
+        while micros.len() < 6 {
+            micros.push('0');
+        }
+        if micros == "000000" {
+            format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+        } else {
+            format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.{micros}")
+        }
+    }
+
+    /// Seconds since the Unix epoch.
+    pub fn unix_seconds(&self) -> i64 {
+        self.secs
+    }
+
+    fn civil(&self) -> (i64, i64, i64, i64, i64, i64) {
+        let days = self.secs.div_euclid(86_400);
+        let rem = self.secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
+    }
+}
+
+/// Parses an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`, the only form servers must send) into
+/// seconds since the Unix epoch; used for `Retry-After`.
+pub fn parse_http_date(text: &str) -> Option<i64> {
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    let [_weekday, day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| m == month)? as i64 + 1;
+    let iso = format!("{year:0>4}-{month:02}-{day:0>2}T{time}Z");
+    Timestamp::parse(&iso).map(|t| t.secs)
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_server_shape_to_the_same_instant() {
+        let a = Timestamp::parse("2025-03-14T09:26:53.589793Z").unwrap();
+        let b = Timestamp::parse("2025-03-14 09:26:53.589793+00:00").unwrap();
+        let c = Timestamp::parse("2025-03-14T09:26:53.589793").unwrap();
+        let d = Timestamp::parse("2025-03-14T11:26:53.589793+02:00").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        assert_eq!(a, d);
+        assert_eq!(a.to_rfc3339(), "2025-03-14T09:26:53.589793Z");
+        assert_eq!(a.to_table_cell(), "2025-03-14 09:26:53.589793");
+    }
+
+    #[test]
+    fn zero_fraction_is_omitted() {
+        let t = Timestamp::parse("2025-03-14 09:27:10.000000+00:00").unwrap();
+        assert_eq!(t.to_rfc3339(), "2025-03-14T09:27:10Z");
+        assert_eq!(t.to_table_cell(), "2025-03-14 09:27:10");
+        let t = Timestamp::parse("2025-03-14T09:26:53.589").unwrap();
+        assert_eq!(t.to_rfc3339(), "2025-03-14T09:26:53.589Z");
+        assert_eq!(t.to_table_cell(), "2025-03-14 09:26:53.589000");
+    }
+
+    #[test]
+    fn negative_offset_crosses_midnight_and_year() {
+        let t = Timestamp::parse("2024-12-31T23:30:00-01:00").unwrap();
+        assert_eq!(t.to_rfc3339(), "2025-01-01T00:30:00Z");
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for s in [
+            "",
+            "2025-13-01T00:00:00Z",
+            "2025-02-30T00:00:00Z",
+            "2025-03-14X09:26:53Z",
+            "2025-03-14T09:26:53.Z",
+            "2025-03-14T09:26:53+2",
+            "2025-03-14T09:26:53.1234567890Z",
+            "２０２５-03-14T09:26:53Z",
+        ] {
+            assert!(Timestamp::parse(s).is_none(), "{s}");
+        }
+    }
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784111777)
+        );
+        assert_eq!(parse_http_date("yesterday"), None);
+    }
+}

@@ -1,0 +1,608 @@
+//! HTTP: one shared `ureq` agent, auth and headers, the retry loop, and the mapping from HTTP
+//! outcomes to [`Error`].
+//!
+//! Retry policy: 429, 5xx, timeouts and transport failures are retried with exponential backoff
+//! and full jitter, honouring `Retry-After` (capped); every other 4xx fails at once. Attempts are
+//! bounded by `max_retries`, and a whole call by an optional deadline. All attempts of one call
+//! share one `X-Weave-Retry-Id`, as the SDK sends.
+
+use std::fmt;
+use std::io::Read;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::config::ClientBuilder;
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::timestamp;
+
+/// Responses larger than this are refused rather than exhausting memory.
+const MAX_RESPONSE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// The `User-Agent` every request carries.
+pub const USER_AGENT: &str = concat!("weave-feedback/", env!("CARGO_PKG_VERSION"), " (rust)");
+
+/// How an attempt failed, before it is known whether it was the last one.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The server answered with a non-2xx status.
+    Status {
+        status: u16,
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    /// The attempt timed out (the request may have reached the server).
+    Timeout(String),
+    /// The connection failed. `sent` is false when the request surely never arrived.
+    Transport { message: String, sent: bool },
+    /// A failure that retrying cannot fix (bad URL, TLS certificate, undecodable body, ...).
+    Fatal(Error),
+}
+
+impl Failure {
+    fn retryable(&self) -> bool {
+        match self {
+            Failure::Status { status, .. } => *status == 429 || (500..600).contains(status),
+            Failure::Timeout(_) | Failure::Transport { .. } => true,
+            Failure::Fatal(_) => false,
+        }
+    }
+
+    /// Whether the server may have acted on the request although we saw no success.
+    pub(crate) fn ambiguous(&self) -> bool {
+        match self {
+            Failure::Status { status, .. } => (500..600).contains(status),
+            Failure::Timeout(_) => true,
+            Failure::Transport { sent, .. } => *sent,
+            Failure::Fatal(_) => false,
+        }
+    }
+
+    fn into_error(self, attempts: u32, last_status: Option<u16>) -> Error {
+        match self {
+            Failure::Status {
+                status, message, ..
+            } => match status {
+                401 | 403 => Error::Unauthorized { status, message },
+                404 => Error::NotFound { message },
+                429 => Error::RateLimited { attempts, message },
+                500..=599 => Error::Server {
+                    status,
+                    attempts,
+                    message,
+                },
+                _ => Error::Rejected { status, message },
+            },
+            Failure::Timeout(message) => Error::Timeout {
+                attempts,
+                last_status,
+                message,
+            },
+            Failure::Transport { message, .. } => Error::Transport {
+                attempts,
+                last_status,
+                message,
+            },
+            Failure::Fatal(e) => e,
+        }
+    }
+}
+
+/// What the retry loop tells each attempt.
+#[derive(Debug)]
+pub(crate) struct Attempt {
+    /// 1 for the first attempt.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub number: u32,
+    /// How the previous attempt failed, if there was one and it may have reached the server.
+    pub previous_ambiguous: bool,
+    timeout: Duration,
+    retry_id: String,
+}
+
+/// Sends requests; cheap to share behind an `Arc`.
+pub(crate) struct Transport {
+    agent: ureq::Agent,
+    base_url: String,
+    authorization: Option<String>,
+    timeout: Duration,
+    max_retries: u32,
+    deadline: Option<Duration>,
+    retry_base_delay: Duration,
+    retry_max_delay: Duration,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("base_url", &self.base_url)
+            .field(
+                "authorization",
+                &self.authorization.as_ref().map(|_| "<redacted>"),
+            )
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .field("deadline", &self.deadline)
+            .finish()
+    }
+}
+
+impl Transport {
+    pub(crate) fn new(b: &ClientBuilder) -> Result<Transport> {
+        let base_url = b.validated_base_url()?;
+        if b.timeout.is_zero() {
+            return Err(Error::InvalidArgument("timeout must be positive".into()));
+        }
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .no_delay(true)
+            .user_agent(USER_AGENT)
+            .timeout_global(Some(b.timeout))
+            .build()
+            .into();
+        Ok(Transport {
+            agent,
+            base_url,
+            authorization: b
+                .api_key
+                .as_ref()
+                .map(|k| format!("Basic {}", base64(format!("api:{}", k.expose()).as_bytes()))),
+            timeout: b.timeout,
+            max_retries: b.max_retries,
+            deadline: b.deadline,
+            retry_base_delay: b.retry_base_delay,
+            retry_max_delay: b.retry_max_delay,
+        })
+    }
+
+    pub(crate) fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// POSTs JSON to `route` with the retry policy; returns the 2xx body.
+    pub(crate) fn post_json(&self, route: &str, body: &Value) -> Result<Vec<u8>> {
+        let bytes = body.to_string().into_bytes();
+        self.run(|attempt| self.send_once(route, &bytes, attempt))
+    }
+
+    /// GETs `route` with the retry policy; returns the 2xx body.
+    pub(crate) fn get(&self, route: &str) -> Result<Vec<u8>> {
+        self.run(|attempt| self.send(route, None, attempt))
+    }
+
+    /// The retry loop. `attempt` performs one try; the loop decides whether to try again.
+    pub(crate) fn run<T>(
+        &self,
+        mut attempt: impl FnMut(&Attempt) -> std::result::Result<T, Failure>,
+    ) -> Result<T> {
+        let start = Instant::now();
+        let retry_id = ids::new_uuid_v7();
+        let mut last_status = None;
+        let mut previous_ambiguous = false;
+        let mut number = 1;
+        loop {
+            let remaining = self.deadline.map(|d| d.saturating_sub(start.elapsed()));
+            let timeout = remaining.map_or(self.timeout, |r| r.min(self.timeout));
+            if timeout.is_zero() {
+                return Err(Error::Timeout {
+                    attempts: number - 1,
+                    last_status,
+                    message: format!(
+                        "call deadline of {} ms exceeded",
+                        self.deadline.unwrap_or_default().as_millis()
+                    ),
+                });
+            }
+            let a = Attempt {
+                number,
+                previous_ambiguous,
+                timeout,
+                retry_id: retry_id.clone(),
+            };
+            let failure = match attempt(&a) {
+                Ok(v) => return Ok(v),
+                Err(f) => f,
+            };
+            if let Failure::Status { status, .. } = &failure {
+                last_status = Some(*status);
+            }
+            if !failure.retryable() || number > self.max_retries {
+                return Err(failure.into_error(number, last_status));
+            }
+            previous_ambiguous |= failure.ambiguous();
+            let mut sleep = self.backoff(number);
+            if let Failure::Status {
+                retry_after: Some(ra),
+                ..
+            } = &failure
+            {
+                sleep = sleep.max((*ra).min(self.retry_max_delay));
+            }
+            if let Some(d) = self.deadline {
+                if start.elapsed() + sleep >= d {
+                    return Err(failure.into_error(number, last_status));
+                }
+            }
+            thread::sleep(sleep);
+            number += 1;
+        }
+    }
+
+    /// Full jitter: uniform in `[0, min(max, base * 2^(n-1))]`.
+    fn backoff(&self, retry: u32) -> Duration {
+        let exp = self.retry_base_delay.saturating_mul(
+            1u32.checked_shl(retry.saturating_sub(1))
+                .unwrap_or(u32::MAX),
+        );
+        exp.min(self.retry_max_delay).mul_f64(ids::random_unit())
+    }
+
+    pub(crate) fn send_once(
+        &self,
+        route: &str,
+        body: &[u8],
+        attempt: &Attempt,
+    ) -> std::result::Result<Vec<u8>, Failure> {
+        self.send(route, Some(body), attempt)
+    }
+
+    fn send(
+        &self,
+        route: &str,
+        body: Option<&[u8]>,
+        attempt: &Attempt,
+    ) -> std::result::Result<Vec<u8>, Failure> {
+        let url = format!("{}{route}", self.base_url);
+        let result = match body {
+            Some(body) => {
+                let mut req = self
+                    .agent
+                    .post(&url)
+                    .header("Content-Type", "application/json")
+                    .header("Accept", "application/json")
+                    .header("X-Weave-Retry-Id", &attempt.retry_id);
+                if let Some(auth) = &self.authorization {
+                    req = req.header("Authorization", auth);
+                }
+                req.config()
+                    .timeout_global(Some(attempt.timeout))
+                    .build()
+                    .send(body)
+            }
+            None => {
+                let mut req = self
+                    .agent
+                    .get(&url)
+                    .header("Accept", "application/json")
+                    .header("X-Weave-Retry-Id", &attempt.retry_id);
+                if let Some(auth) = &self.authorization {
+                    req = req.header("Authorization", auth);
+                }
+                req.config()
+                    .timeout_global(Some(attempt.timeout))
+                    .build()
+                    .call()
+            }
+        };
+        let mut resp = result.map_err(map_ureq_error)?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let mut bytes = Vec::new();
+        resp.body_mut()
+            .as_reader()
+            .take(MAX_RESPONSE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| map_io_error(&e, true))?;
+        if bytes.len() as u64 > MAX_RESPONSE_BYTES {
+            return Err(Failure::Fatal(Error::Decode {
+                message: format!("response larger than {MAX_RESPONSE_BYTES} bytes"),
+            }));
+        }
+        if (200..300).contains(&status) {
+            return Ok(bytes);
+        }
+        let message = if (300..400).contains(&status) {
+            let location = resp
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("?");
+            format!("unexpected redirect to {location} (redirects are not followed)")
+        } else {
+            server_message(&bytes, status)
+        };
+        Err(Failure::Status {
+            status,
+            message,
+            retry_after,
+        })
+    }
+}
+
+/// The server's reason: the first of `message`, `error`, `detail`, `reason` (the SDK's order);
+/// FastAPI's `detail` list gives its first entry's `msg` and location.
+pub(crate) fn server_message(body: &[u8], status: u16) -> String {
+    let fallback = || {
+        let text = String::from_utf8_lossy(body);
+        let text = text.trim();
+        if text.is_empty() {
+            format!("HTTP {status} with an empty body")
+        } else {
+            text.chars().take(500).collect()
+        }
+    };
+    let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(body) else {
+        return fallback();
+    };
+    for key in ["message", "error", "detail", "reason"] {
+        match obj.get(key) {
+            Some(Value::String(s)) => return s.clone(),
+            Some(Value::Array(items)) if !items.is_empty() => {
+                let first = &items[0];
+                let msg = first.get("msg").and_then(Value::as_str);
+                let loc = first.get("loc").and_then(Value::as_array).map(|l| {
+                    l.iter()
+                        .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_string))
+                        .collect::<Vec<_>>()
+                        .join(".")
+                });
+                return match (msg, loc) {
+                    (Some(m), Some(l)) if !l.is_empty() => format!("{l}: {m}"),
+                    (Some(m), _) => m.to_string(),
+                    _ => first.to_string(),
+                };
+            }
+            Some(v) if !v.is_null() => return v.to_string(),
+            _ => {}
+        }
+    }
+    fallback()
+}
+
+fn map_ureq_error(e: ureq::Error) -> Failure {
+    match e {
+        ureq::Error::Timeout(which) => Failure::Timeout(format!("{which} timeout reached")),
+        ureq::Error::Io(io) => map_io_error(&io, true),
+        ureq::Error::HostNotFound => Failure::Transport {
+            message: "host not found".into(),
+            sent: false,
+        },
+        ureq::Error::ConnectionFailed => Failure::Transport {
+            message: "connection failed".into(),
+            sent: false,
+        },
+        ureq::Error::Protocol(p) => Failure::Transport {
+            message: format!("HTTP protocol error: {p}"),
+            sent: true,
+        },
+        ureq::Error::BadUri(u) => Failure::Fatal(Error::InvalidArgument(format!("bad URL: {u}"))),
+        ureq::Error::Http(h) => Failure::Fatal(Error::InvalidArgument(format!("bad request: {h}"))),
+        ureq::Error::BodyExceedsLimit(n) => Failure::Fatal(Error::Decode {
+            message: format!("response body exceeds {n} bytes"),
+        }),
+        other => Failure::Fatal(Error::Transport {
+            attempts: 1,
+            last_status: None,
+            message: other.to_string(),
+        }),
+    }
+}
+
+fn map_io_error(e: &std::io::Error, sent: bool) -> Failure {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::TimedOut | K::WouldBlock => Failure::Timeout(format!("I/O timed out: {e}")),
+        K::ConnectionRefused => Failure::Transport {
+            message: format!("connection refused: {e}"),
+            sent: false,
+        },
+        _ => Failure::Transport {
+            message: format!("connection error: {e}"),
+            sent,
+        },
+    }
+}
+
+/// `Retry-After`: delta seconds (integer or decimal) or an HTTP date.
+pub(crate) fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(1e9)));
+    }
+    let at = timestamp::parse_http_date(v)?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs() as i64;
+    Some(Duration::from_secs(at.saturating_sub(now).max(0) as u64))
+}
+
+/// Standard base64 with padding, for the Basic auth header.
+pub(crate) fn base64(input: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_auth_matches_the_sdk() {
+        assert_eq!(base64(b"api:KEY123"), "YXBpOktFWTEyMw==");
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+    }
+
+    #[test]
+    fn server_messages() {
+        assert_eq!(
+            server_message(br#"{"reason":"Invalid URI: x"}"#, 400),
+            "Invalid URI: x"
+        );
+        assert_eq!(server_message(br#"{"message":"m","reason":"r"}"#, 400), "m");
+        assert_eq!(
+            server_message(
+                br#"{"detail":[{"loc":["body","payload"],"msg":"Input should be a valid dictionary","type":"dict_type"}]}"#,
+                422
+            ),
+            "body.payload: Input should be a valid dictionary"
+        );
+        assert_eq!(server_message(b"", 502), "HTTP 502 with an empty body");
+        assert_eq!(
+            server_message(b"<html>bad gateway</html>", 502),
+            "<html>bad gateway</html>"
+        );
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    fn transport(max_retries: u32, deadline: Option<Duration>) -> Transport {
+        let b = ClientBuilder::new()
+            .base_url("http://127.0.0.1:9")
+            .max_retries(max_retries)
+            .deadline(deadline)
+            .retry_base_delay(Duration::from_millis(1))
+            .retry_max_delay(Duration::from_millis(2));
+        Transport::new(&b).unwrap()
+    }
+
+    fn status(s: u16) -> Failure {
+        Failure::Status {
+            status: s,
+            message: format!("status {s}"),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn retries_5xx_then_succeeds_with_one_retry_id() {
+        let t = transport(2, None);
+        let mut ids = Vec::new();
+        let r = t.run(|a| {
+            ids.push(a.retry_id.clone());
+            if a.number < 3 {
+                Err(status(500))
+            } else {
+                Ok(a.number)
+            }
+        });
+        assert_eq!(r.unwrap(), 3);
+        assert_eq!(ids.len(), 3);
+        assert!(ids.iter().all(|i| i == &ids[0]));
+    }
+
+    #[test]
+    fn other_4xx_is_not_retried() {
+        let t = transport(5, None);
+        let mut n = 0;
+        let e = t
+            .run(|_| -> std::result::Result<(), _> {
+                n += 1;
+                Err(status(400))
+            })
+            .unwrap_err();
+        assert_eq!(n, 1);
+        assert!(matches!(e, Error::Rejected { status: 400, .. }));
+    }
+
+    #[test]
+    fn exhausted_retries_report_attempts_and_last_status() {
+        let t = transport(2, None);
+        let e = t
+            .run(|a| -> std::result::Result<(), _> {
+                if a.number == 1 {
+                    Err(status(503))
+                } else {
+                    Err(Failure::Transport {
+                        message: "reset".into(),
+                        sent: true,
+                    })
+                }
+            })
+            .unwrap_err();
+        assert_eq!(e.attempts(), Some(3));
+        assert_eq!(e.http_status(), Some(503));
+        assert!(matches!(e, Error::Transport { .. }));
+        let e = t
+            .run(|_| -> std::result::Result<(), _> { Err(status(429)) })
+            .unwrap_err();
+        assert!(matches!(e, Error::RateLimited { attempts: 3, .. }), "{e}");
+    }
+
+    #[test]
+    fn ambiguity_is_remembered_for_later_attempts() {
+        let t = transport(3, None);
+        let mut seen = Vec::new();
+        let _ = t.run(|a| -> std::result::Result<(), _> {
+            seen.push(a.previous_ambiguous);
+            match a.number {
+                1 => Err(Failure::Transport {
+                    message: "refused".into(),
+                    sent: false,
+                }),
+                2 => Err(Failure::Timeout("t".into())),
+                _ => Err(status(400)),
+            }
+        });
+        assert_eq!(seen, [false, false, true]);
+    }
+
+    #[test]
+    fn deadline_stops_retrying() {
+        // Unbounded retries: only the deadline can end this loop.
+        let t = transport(u32::MAX, Some(Duration::from_millis(50)));
+        let e = t
+            .run(|_| -> std::result::Result<(), _> { Err(status(503)) })
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Server { .. } | Error::Timeout { .. }),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn debug_redacts_the_key() {
+        let b = ClientBuilder::new()
+            .base_url("http://127.0.0.1:9")
+            .api_key("sekrit-123");
+        let t = Transport::new(&b).unwrap();
+        let d = format!("{t:?}");
+        assert!(
+            !d.contains("sekrit-123") && !d.contains(&base64(b"api:sekrit-123")),
+            "{d}"
+        );
+    }
+}

@@ -1,0 +1,264 @@
+//! Rules checked on the client before anything is sent.
+//!
+//! Two sources: the SDK's own `add()` checks (protocol spec 6.3, with its exact messages), and
+//! the server's validation rules that need no server state (spec 4), checked early so a bad
+//! request costs no round trip and, for `replace`, cannot delete the row it meant to replace.
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::pyjson;
+use crate::refs::{check_strict_object_ref, RefKind, WeaveRef};
+
+/// The server's payload limit, in characters of Python's `json.dumps` output.
+pub const MAX_PAYLOAD_CHARS: usize = 1_048_576;
+/// Longest note the server stores, in code points.
+pub const MAX_NOTE_CHARS: usize = 1024;
+
+const RESERVED: &str = "Feedback type cannot start with \"wandb\", it is reserved for annotation feedback.Provide an annotation_ref <entity/project/object/name:digest> to add annotation feedback.";
+const ANNOTATION_FORMAT: &str = "To add annotation feedback, feedback_type must conform to the format: 'wandb.annotation.<name>'.";
+const ANNOTATION_REF_KIND: &str = "annotation_ref must be a valid object ref, eg weave:///<entity>/<project>/object/<name>:<digest>";
+
+/// Checks an entity or project name (protocol spec 1.1).
+pub fn project_part(what: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::InvalidArgument(format!("{what} must be non-empty")));
+    }
+    if value.contains('/') {
+        return Err(Error::InvalidArgument(format!("{what} cannot contain '/'")));
+    }
+    Ok(())
+}
+
+/// The SDK's `add()` checks, then the server's annotation rules that need no lookup.
+/// Returns the parsed annotation ref, if one was given.
+pub fn generic_add(
+    feedback_type: &str,
+    annotation_ref: Option<&str>,
+    payload: &Map<String, Value>,
+    project_id: &str,
+) -> Result<Option<WeaveRef>> {
+    let annotation_ref = annotation_ref.filter(|r| !r.is_empty());
+    if feedback_type.starts_with("wandb.") && annotation_ref.is_none() {
+        return Err(Error::InvalidFeedback(RESERVED.into()));
+    }
+    let Some(aref) = annotation_ref else {
+        return Ok(None);
+    };
+    let Some(name) = feedback_type.strip_prefix("wandb.annotation.") else {
+        return Err(Error::InvalidFeedback(ANNOTATION_FORMAT.into()));
+    };
+    let parsed = WeaveRef::parse(aref)?;
+    if !matches!(parsed.kind(), RefKind::Object | RefKind::Op) {
+        return Err(Error::InvalidRef(ANNOTATION_REF_KIND.into()));
+    }
+    // From here on: rules the server enforces (spec 4.3), checked before sending.
+    check_strict_object_ref(&parsed)
+        .map_err(|why| Error::InvalidRef(format!("annotation_ref {why}: {aref}")))?;
+    if parsed.name() != name {
+        return Err(Error::InvalidFeedback(format!(
+            "annotation_ref must point to an object with name {name}"
+        )));
+    }
+    if parsed.project_id() != project_id {
+        return Err(Error::InvalidFeedback(format!(
+            "annotation_ref {aref} is not in project {project_id}"
+        )));
+    }
+    if !payload.contains_key("value") {
+        return Err(Error::InvalidFeedback(format!(
+            "Invalid payload for feedback_type {feedback_type}: value Field required"
+        )));
+    }
+    Ok(Some(parsed))
+}
+
+/// Server rules for notes (spec 4.2).
+pub fn note(text: &str) -> Result<()> {
+    let n = text.chars().count();
+    if n == 0 {
+        return Err(Error::InvalidFeedback(
+            "a note must have at least 1 character".into(),
+        ));
+    }
+    if n > MAX_NOTE_CHARS {
+        return Err(Error::InvalidFeedback(format!(
+            "a note must have at most {MAX_NOTE_CHARS} characters, this one has {n}"
+        )));
+    }
+    Ok(())
+}
+
+/// A reaction must contain an emoji. The server counts emoji with Python's `emoji` package and
+/// stays authoritative; we only refuse strings with no emoji code point at all (`"ok"`, `""`),
+/// which the server is certain to reject.
+pub fn reaction(emoji: &str) -> Result<()> {
+    if !emoji.chars().any(is_emoji_code_point) {
+        return Err(Error::InvalidFeedback(format!(
+            "Value of emoji key in payload must be exactly one emoji, got {emoji:?}"
+        )));
+    }
+    Ok(())
+}
+
+fn is_emoji_code_point(c: char) -> bool {
+    matches!(c as u32,
+        0x00A9 | 0x00AE | 0x203C | 0x2049 | 0x2122 | 0x2139 | 0x2194..=0x21AA
+        | 0x231A..=0x23FF | 0x24C2 | 0x25AA..=0x25FE | 0x2600..=0x27BF | 0x2934 | 0x2935
+        | 0x2B05..=0x2B55 | 0x3030 | 0x303D | 0x3297 | 0x3299 | 0x20E3 | 0x1F000..=0x1FAFF)
+}
+
+/// The server's payload size limit (spec 4.6), measured as the server measures it.
+pub fn payload_size(payload: &Map<String, Value>) -> Result<()> {
+    let n = pyjson::dumps_len(&Value::Object(payload.clone()));
+    if n > MAX_PAYLOAD_CHARS {
+        return Err(Error::InvalidFeedback(format!(
+            "Feedback payload too large: {n} characters as the server measures it, limit {MAX_PAYLOAD_CHARS}"
+        )));
+    }
+    Ok(())
+}
+
+/// Strings the server would reject anywhere in a request body (spec 3.1): a `weave:///` value
+/// with fewer than three path parts, even inside a payload.
+pub fn embedded_refs(value: &Value) -> Result<()> {
+    match value {
+        Value::String(s) => {
+            if let Some(rest) = s.strip_prefix("weave:///") {
+                if rest.split('/').count() < 3 {
+                    return Err(Error::InvalidFeedback(format!(
+                        "Invalid URI: {s} (strings starting with weave:/// must be full refs, even inside a payload)"
+                    )));
+                }
+            }
+            Ok(())
+        }
+        Value::Array(a) => a.iter().try_for_each(embedded_refs),
+        Value::Object(o) => o.values().try_for_each(embedded_refs),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn reserved_prefix_with_the_sdk_message() {
+        let e = generic_add("wandb.custom", None, &Map::new(), "e/p").unwrap_err();
+        assert!(matches!(e, Error::InvalidFeedback(_)));
+        assert!(e
+            .to_string()
+            .contains("reserved for annotation feedback.Provide"));
+        let e = generic_add("wandb.note.1", Some(""), &Map::new(), "e/p").unwrap_err();
+        assert!(e.to_string().contains("reserved"));
+        assert!(generic_add("custom", None, &Map::new(), "e/p")
+            .unwrap()
+            .is_none());
+    }
+
+    #[test]
+    fn annotation_rules() {
+        let p = obj(json!({"value": 3}));
+        let good = "weave:///e/p/object/rating:abc";
+        assert!(
+            generic_add("wandb.annotation.rating", Some(good), &p, "e/p")
+                .unwrap()
+                .is_some()
+        );
+        let cases: &[(&str, &str, Value, &str)] = &[
+            (
+                "helpfulness",
+                good,
+                json!({"value": 1}),
+                "must conform to the format",
+            ),
+            (
+                "wandb.annotation.rating",
+                "weave:///e/p/call/x",
+                json!({"value": 1}),
+                "must be a valid object ref",
+            ),
+            (
+                "wandb.annotation.rating",
+                "not-a-ref",
+                json!({"value": 1}),
+                "Invalid URI: not-a-ref",
+            ),
+            (
+                "wandb.annotation.rating",
+                "weave:///e/p/object/rating",
+                json!({"value": 1}),
+                "must name a version",
+            ),
+            (
+                "wandb.annotation.other",
+                good,
+                json!({"value": 1}),
+                "object with name other",
+            ),
+            (
+                "wandb.annotation.rating",
+                "weave:///x/p/object/rating:abc",
+                json!({"value": 1}),
+                "not in project e/p",
+            ),
+            (
+                "wandb.annotation.rating",
+                good,
+                json!({"v": 1}),
+                "value Field required",
+            ),
+        ];
+        for (t, r, payload, want) in cases {
+            let e = generic_add(t, Some(r), &obj(payload.clone()), "e/p").unwrap_err();
+            assert!(e.to_string().contains(want), "{t} {r}: {e}");
+        }
+    }
+
+    #[test]
+    fn notes_count_code_points() {
+        assert!(note("").is_err());
+        assert!(note("x").is_ok());
+        assert!(note(&"é".repeat(1024)).is_ok());
+        assert!(note(&"é".repeat(1025)).is_err());
+    }
+
+    #[test]
+    fn reactions_need_an_emoji() {
+        for ok in ["👍", "👍🏽", "ok👍", "❤️", "🇫🇷", "1️⃣", "©"] {
+            assert!(reaction(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "ok", "+1", ":thumbs_up:"] {
+            assert!(reaction(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn payload_limit_as_python_measures_it() {
+        assert!(payload_size(&obj(json!({"note": "é".repeat(200_000)}))).is_err());
+        assert!(payload_size(&obj(json!({"note": "e".repeat(1_000_000)}))).is_ok());
+        // {"a": "…"} is 9 characters around the string.
+        assert!(payload_size(&obj(json!({"a": "x".repeat(MAX_PAYLOAD_CHARS - 9)}))).is_ok());
+        assert!(payload_size(&obj(json!({"a": "x".repeat(MAX_PAYLOAD_CHARS - 8)}))).is_err());
+    }
+
+    #[test]
+    fn short_weave_strings_inside_payloads() {
+        assert!(embedded_refs(&json!({"a": ["weave:///e/p"]})).is_err());
+        assert!(embedded_refs(&json!({"a": "weave:///e/p/call/x"})).is_ok());
+        assert!(embedded_refs(&json!({"a": "see weave:///x"})).is_ok());
+    }
+
+    #[test]
+    fn project_parts() {
+        assert!(project_part("entity", "").is_err());
+        assert!(project_part("project", "a/b").is_err());
+        assert!(project_part("project", "a b é").is_ok());
+    }
+}
