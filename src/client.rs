@@ -341,6 +341,57 @@ impl NewFeedback {
         f
     }
 
+    /// Feedback of any type, with the rules of that type: `wandb.note.1` and
+    /// `wandb.reaction.1` are checked as notes and reactions (as [`NewFeedback::note`] and
+    /// [`NewFeedback::reaction`] would), every other type as [`NewFeedback::custom`]. Used where
+    /// the type arrives as data: batches and replaces.
+    pub fn of_type(feedback_type: impl Into<String>, payload: Map<String, Value>) -> NewFeedback {
+        let mut f = NewFeedback::custom(feedback_type, payload);
+        f.origin = match f.feedback_type.as_str() {
+            NOTE_TYPE => Origin::Note,
+            REACTION_TYPE => Origin::Reaction,
+            _ => Origin::Custom,
+        };
+        f
+    }
+
+    /// Reads one item of a JSON batch: `{"feedback_type": str, "payload": object?,
+    /// "creator": str?, "annotation_ref": str?, "id": str?}` (types as in
+    /// [`NewFeedback::of_type`]). Unknown keys are refused, so a typo cannot drop a field.
+    pub fn from_value(item: &Value) -> Result<NewFeedback> {
+        let bad = |m: &str| Error::InvalidArgument(format!("batch item: {m}"));
+        let obj = item
+            .as_object()
+            .ok_or_else(|| bad("must be a JSON object"))?;
+        if let Some(k) = obj.keys().find(|k| {
+            !matches!(
+                k.as_str(),
+                "feedback_type" | "payload" | "creator" | "annotation_ref" | "id"
+            )
+        }) {
+            return Err(bad(&format!("unknown key {k:?}")));
+        }
+        let opt_str = |k: &str| -> Result<Option<String>> {
+            match obj.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(bad(&format!("{k} must be a string or null"))),
+            }
+        };
+        let feedback_type =
+            opt_str("feedback_type")?.ok_or_else(|| bad("feedback_type is required"))?;
+        let payload = match obj.get("payload") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(p)) => p.clone(),
+            Some(_) => return Err(bad("payload must be a JSON object")),
+        };
+        let mut f = NewFeedback::of_type(feedback_type, payload)
+            .creator(opt_str("creator")?)
+            .annotation_ref(opt_str("annotation_ref")?);
+        f.id = opt_str("id")?;
+        Ok(f)
+    }
+
     /// One extra payload field (the SDK's `**kwargs`); it wins over a payload key of that name.
     pub fn extra_field(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
         self.extra.insert(key.into(), value.into());
@@ -738,6 +789,31 @@ mod tests {
             .add_batch(vec![NewFeedback::note("fine"), NewFeedback::note("")])
             .unwrap_err();
         assert!(e.to_string().contains("item 1"), "{e}");
+    }
+
+    #[test]
+    fn batch_items_from_json() {
+        let f = NewFeedback::from_value(
+            &json!({"feedback_type": "wandb.note.1", "payload": {"note": "hi"}, "id": "x"}),
+        )
+        .unwrap();
+        assert_eq!(f.origin, Origin::Note);
+        assert_eq!(f.id.as_deref(), Some("x"));
+        for bad in [
+            json!([]),
+            json!({"payload": {}}),
+            json!({"feedback_type": "t", "payload": [1]}),
+            json!({"feedback_type": "t", "creatr": "typo"}),
+            json!({"feedback_type": 3}),
+        ] {
+            assert!(
+                matches!(
+                    NewFeedback::from_value(&bad),
+                    Err(Error::InvalidArgument(_))
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
