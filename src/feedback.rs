@@ -186,8 +186,9 @@ impl Feedbacks {
         }
     }
 
-    /// Decodes a `/feedback/query` response body (`{"result": [...]}`).
-    pub(crate) fn from_query_response(body: &[u8], show_refs: bool) -> Result<Feedbacks> {
+    /// Decodes a `/feedback/query` response body (`{"result": [...]}`); unknown keys are
+    /// ignored, anything else malformed is a [`Error::Decode`].
+    pub fn from_query_response(body: &[u8], show_refs: bool) -> Result<Feedbacks> {
         #[derive(Deserialize)]
         struct Res {
             result: Vec<Value>,
