@@ -209,10 +209,10 @@ pub(crate) fn check_strict_object_ref(r: &WeaveRef) -> std::result::Result<(), S
         return Err("must name a version (name:digest)".into());
     }
     let mut extra: &[String] = &r.extra;
-    if extra.last().is_some_and(|e| e.is_empty()) && extra.len() % 2 == 1 {
+    if extra.last().is_some_and(|e| e.is_empty()) && !extra.len().is_multiple_of(2) {
         extra = &extra[..extra.len() - 1];
     }
-    if extra.len() % 2 != 0 {
+    if !extra.len().is_multiple_of(2) {
         return Err("extra path parts must be edge/value pairs".into());
     }
     for (i, pair) in extra.chunks(2).enumerate() {
