@@ -51,3 +51,8 @@ pub use query::Query;
 pub use refs::{RefKind, WeaveRef};
 pub use transport::USER_AGENT;
 pub use validate::{MAX_NOTE_CHARS, MAX_PAYLOAD_CHARS};
+
+/// The README's Rust examples, compiled as doc tests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,483 @@
+//! `weave_feedback_query` (a project's feedback) and `weave_ref_feedback_query` (feedback on
+//! one ref: add, purge, replace, batch).
+
+use std::ffi::c_char;
+
+use serde_json::Value;
+
+use super::{arg_mut, arg_ref, arg_str, free_handle, into_handle};
+use super::{opt_json_object, opt_str, owned_c_string, Out};
+use super::{weave_client, weave_error, weave_feedbacks, weave_refs, weave_status};
+use crate::client::{FeedbackQuery, NewFeedback, RefFeedbackQuery};
+use crate::error::{Error, Result};
+use crate::feedback::{Feedbacks, Refs};
+use crate::query::Query;
+
+/// A lazily fetched, cached query over one project's feedback (the Python SDK's
+/// `FeedbackQuery`). Owned by the caller, freed with `weave_feedback_query_free`. One call at a
+/// time: it may move between threads, but two threads must not use it at once. It does not
+/// depend on the client it was made from.
+pub struct weave_feedback_query {
+    query: FeedbackQuery,
+}
+
+/// Feedback on one ref (the Python SDK's `RefFeedbackQuery`): query it, add to it, purge,
+/// replace. Owned by the caller, freed with `weave_ref_feedback_query_free`. One call at a
+/// time: it may move between threads, but two threads must not use it at once. It does not
+/// depend on the client it was made from.
+pub struct weave_ref_feedback_query {
+    query: RefFeedbackQuery,
+}
+
+/// A negative `int64_t` means "not set".
+fn optional_count(v: i64) -> Option<u64> {
+    u64::try_from(v).ok()
+}
+
+/// Writes rows to `out` as a new `weave_feedbacks` handle.
+fn set_feedbacks(out: Out<*mut weave_feedbacks>, rows: Feedbacks) {
+    out.set(weave_feedbacks::new_handle(rows));
+}
+
+/// Writes an optional id out-parameter.
+fn set_id(out: Option<Out<*mut c_char>>, id: String) {
+    if let Some(out) = out {
+        out.set(owned_c_string(id));
+    }
+}
+
+/// A query over the feedback of `entity/project`; nothing is fetched yet.
+///
+/// - `query_json` (optional): a Query object, `{"$expr": ...}`, as the server's query
+///   language (for example `{"$expr":{"$eq":[{"$getField":"feedback_type"},
+///   {"$literal":"wandb.note.1"}]}}`); NULL means every row of the project.
+/// - `offset`, `limit`: negative means not set.
+/// - `show_refs`: adds the Ref column to `weave_feedbacks_format_table`.
+///
+/// Everything is checked here: malformed or non-object `query_json`, a query outside the
+/// grammar, an empty `entity` or `project`, or one containing `/`, give
+/// `WEAVE_STATUS_INVALID_ARGUMENT`. On success `*out` is an owned handle, freed with
+/// `weave_feedback_query_free`. The strings are copied; `client` may be freed afterwards.
+#[no_mangle]
+#[must_use]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn weave_feedback_query_new(
+    client: *const weave_client,
+    entity: *const c_char,
+    project: *const c_char,
+    query_json: *const c_char,
+    offset: i64,
+    limit: i64,
+    show_refs: bool,
+    out: *mut *mut weave_feedback_query,
+    out_error: *mut *mut weave_error,
+) -> weave_status {
+    ffi_status!("weave_feedback_query_new", out_error, {
+        // SAFETY: NULL or a live client (shareable across threads).
+        let client = unsafe { arg_ref(client, "client") }?;
+        // SAFETY: NULL or NUL-terminated strings.
+        let entity = unsafe { arg_str(entity, "entity") }?;
+        // SAFETY: as above.
+        let project = unsafe { arg_str(project, "project") }?;
+        // SAFETY: as above.
+        let query_json = unsafe { opt_str(query_json, "query_json") }?;
+        // SAFETY: NULL or valid for a write.
+        let out = unsafe { Out::required(out, "out") }?;
+        let filter = query_json.map(Query::from_json).transpose()?;
+        let query = FeedbackQuery::new(&client.client, entity, project)?
+            .with_query(filter)
+            .with_offset(optional_count(offset))
+            .with_limit(optional_count(limit))
+            .with_show_refs(show_refs);
+        query.request_body()?;
+        out.set(into_handle(weave_feedback_query { query }));
+        Ok(())
+    })
+}
+
+/// The rows, fetched on the first call and then served from the query's cache. `*out` is a
+/// new owned handle, freed with `weave_feedbacks_free`; it shares the (immutable) rows with
+/// the cache and stays valid after the query is freed. Network call: blocks.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn weave_feedback_query_execute(
+    query: *mut weave_feedback_query,
+    out: *mut *mut weave_feedbacks,
+    out_error: *mut *mut weave_error,
+) -> weave_status {
+    ffi_status!("weave_feedback_query_execute", out_error, {
+        // SAFETY: NULL or a live handle used by one thread at a time.
+        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or valid for a write.
+        let out = unsafe { Out::required(out, "out") }?;
+        set_feedbacks(out, query.query.execute()?);
+        Ok(())
+    })
+}
+
+/// Fetches the rows now (always a request) and makes them the cached result; on failure the
+/// cache is kept. `*out` is a new owned handle, as for `weave_feedback_query_execute`.
+/// Network call: blocks.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn weave_feedback_query_refresh(
+    query: *mut weave_feedback_query,
+    out: *mut *mut weave_feedbacks,
+    out_error: *mut *mut weave_error,
+) -> weave_status {
+    ffi_status!("weave_feedback_query_refresh", out_error, {
+        // SAFETY: NULL or a live handle used by one thread at a time.
+        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or valid for a write.
+        let out = unsafe { Out::required(out, "out") }?;
+        set_feedbacks(out, query.query.refresh()?);
+        Ok(())
+    })
+}
+
+/// The distinct refs of the rows, in first-seen order (fetching the rows if not cached yet).
+/// `*out` is a new owned handle, freed with `weave_refs_free`. May block (network call).
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn weave_feedback_query_refs(
+    query: *mut weave_feedback_query,
+    out: *mut *mut weave_refs,
+    out_error: *mut *mut weave_error,
+) -> weave_status {
+    ffi_status!("weave_feedback_query_refs", out_error, {
+        // SAFETY: NULL or a live handle used by one thread at a time.
+        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or valid for a write.
+        let out = unsafe { Out::required(out, "out") }?;
+        out.set(weave_refs::new_handle(&query.query.refs()?));
+        Ok(())
+    })
+}
+
+/// Frees a query. Does nothing when `query` is NULL. Results it returned stay valid.
+#[no_mangle]
+pub unsafe extern "C" fn weave_feedback_query_free(query: *mut weave_feedback_query) {
+    ffi_value!((), {
+        // SAFETY: NULL or a handle from `weave_feedback_query_new`, freed once.
+        unsafe { free_handle(query) }
+    })
+}
+
+/// A query over the feedback on one ref: a call (`weave:///entity/project/call/<id>`), an
+/// object or op version (`weave:///entity/project/object/<name>:<digest>`), or a table row.
+/// Nothing is fetched yet.
+///
+/// A string that is not a valid `weave:///` ref, or a ref of a kind that takes no feedback,
+/// gives `WEAVE_STATUS_INVALID_REF`. On success `*out` is an owned handle, freed with
+/// `weave_ref_feedback_query_free`. `client` may be freed afterwards.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn weave_ref_feedback_query_new(
+    client: *const weave_client,
+    weave_ref: *const c_char,
+    out: *mut *mut weave_ref_feedback_query,
+    out_error: *mut *mut weave_error,
+) -> weave_status {
+    ffi_status!("weave_ref_feedback_query_new", out_error, {
+        // SAFETY: NULL or a live client (shareable across threads).
+        let client = unsafe { arg_ref(client, "client") }?;
+        // SAFETY: NULL or a NUL-terminated string.
+        let weave_ref = unsafe { arg_str(weave_ref, "ref") }?;
+        // SAFETY: NULL or valid for a write.
+        let out = unsafe { Out::required(out, "out") }?;
+        let query = RefFeedbackQuery::new(&client.client, weave_ref)?;
+        out.set(into_handle(weave_ref_feedback_query { query }));
+        Ok(())
+    })
+}
+
+/// Adds feedback of any type to the ref: the Python SDK's `add(feedback_type, payload)`.
+///
+/// - `feedback_type`: a custom type (`"helpfulness"`), or `wandb.annotation.<name>` together
+///   with `annotation_ref`. Other types starting with `wandb.` are reserved:
+///   `WEAVE_STATUS_INVALID_FEEDBACK`.
+/// - `payload_json` (optional): a JSON object; NULL means `{}`. Valid JSON that is not an
+///   object gives `WEAVE_STATUS_INVALID_ARGUMENT`.
+/// - `creator` (optional): a display name; an empty string is sent as given.
+/// - `annotation_ref` (optional): the annotation spec's object ref; an empty string means
+///   absent, as in the SDK.
+/// - `out_id` (optional): receives the new row's id, an owned string freed with
+///   `weave_string_free`.
+///
+/// The id is generated on the client, so retries never store the row twice. Clears the
+/// query's cache on success. Network call: blocks.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn weave_ref_feedback_query_add(
+    query: *mut weave_ref_feedback_query,
+    feedback_type: *const c_char,
+    payload_json: *const c_char,
+    creator: *const c_char,
+    annotation_ref: *const c_char,
+    out_id: *mut *mut c_char,
+    out_error: *mut *mut weave_error,
+) -> weave_status {
+    ffi_status!("weave_ref_feedback_query_add", out_error, {
+        // SAFETY: NULL or a live handle used by one thread at a time.
+        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or NUL-terminated strings.
+        let feedback_type = unsafe { arg_str(feedback_type, "feedback_type") }?;
+        // SAFETY: as above.
+        let payload = unsafe { opt_json_object(payload_json, "payload_json") }?;
+        // SAFETY: as above.
+        let creator = unsafe { opt_str(creator, "creator") }?;
+        // SAFETY: as above.
+        let annotation_ref = unsafe { opt_str(annotation_ref, "annotation_ref") }?;
+        // SAFETY: NULL or valid for a write.
+        let out_id = unsafe { Out::optional(out_id) };
+        let feedback = NewFeedback::custom(feedback_type, payload)
+            .creator(creator.map(str::to_string))
+            .annotation_ref(annotation_ref.map(str::to_string));
+        set_id(out_id, query.query.add(feedback)?);
+        Ok(())
+    })
+}
+
+/// Adds a note (`wandb.note.1`, payload `{"note": note}`): 1 to 1024 characters, otherwise
+/// `WEAVE_STATUS_INVALID_FEEDBACK`. `creator` and `out_id` are optional, as for
+/// `weave_ref_feedback_query_add`. Clears the cache on success. Network call: blocks.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn weave_ref_feedback_query_add_note(
+    query: *mut weave_ref_feedback_query,
+    note: *const c_char,
+    creator: *const c_char,
+    out_id: *mut *mut c_char,
+    out_error: *mut *mut weave_error,
+) -> weave_status {
+    ffi_status!("weave_ref_feedback_query_add_note", out_error, {
+        // SAFETY: NULL or a live handle used by one thread at a time.
+        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or NUL-terminated strings.
+        let note = unsafe { arg_str(note, "note") }?;
+        // SAFETY: as above.
+        let creator = unsafe { opt_str(creator, "creator") }?;
+        // SAFETY: NULL or valid for a write.
+        let out_id = unsafe { Out::optional(out_id) };
+        set_id(out_id, query.query.add_note(note, creator)?);
+        Ok(())
+    })
+}
+
+/// Adds an emoji reaction (`wandb.reaction.1`, payload `{"emoji": emoji}`): exactly one emoji,
+/// otherwise `WEAVE_STATUS_INVALID_FEEDBACK` (or `WEAVE_STATUS_REJECTED` when only the server
+/// can tell). `creator` and `out_id` are optional, as for `weave_ref_feedback_query_add`.
+/// Clears the cache on success. Network call: blocks.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn weave_ref_feedback_query_add_reaction(
+    query: *mut weave_ref_feedback_query,
+    emoji: *const c_char,
+    creator: *const c_char,
+    out_id: *mut *mut c_char,
+    out_error: *mut *mut weave_error,
+) -> weave_status {
+    ffi_status!("weave_ref_feedback_query_add_reaction", out_error, {
+        // SAFETY: NULL or a live handle used by one thread at a time.
+        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or NUL-terminated strings.
+        let emoji = unsafe { arg_str(emoji, "emoji") }?;
+        // SAFETY: as above.
+        let creator = unsafe { opt_str(creator, "creator") }?;
+        // SAFETY: NULL or valid for a write.
+        let out_id = unsafe { Out::optional(out_id) };
+        set_id(out_id, query.query.add_reaction(emoji, creator)?);
+        Ok(())
+    })
+}
+
+/// Adds many rows in one request (`/feedback/batch/create`). `items_json` is a JSON array of
+/// objects `{"feedback_type": string, "payload": object?, "creator": string?,
+/// "annotation_ref": string?, "id": string?}`; unknown keys are refused, and each item follows
+/// the rules of its type (notes and reactions as in `weave_ref_feedback_query_add_note` and
+/// `_add_reaction`, other types as in `weave_ref_feedback_query_add`).
+///
+/// Every item is checked before anything is sent: one bad item fails the whole call
+/// (`WEAVE_STATUS_INVALID_ARGUMENT`/`_INVALID_FEEDBACK`/`_INVALID_REF`, the message naming the
+/// item). Large batches are split; retries never store an item twice. `out_ids` (optional)
+/// receives the new rows' ids in item order, as an owned `weave_refs` freed with
+/// `weave_refs_free`. An empty array sends nothing. Clears the cache on success. Network
+/// call: blocks.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn weave_ref_feedback_query_add_batch(
+    query: *mut weave_ref_feedback_query,
+    items_json: *const c_char,
+    out_ids: *mut *mut weave_refs,
+    out_error: *mut *mut weave_error,
+) -> weave_status {
+    ffi_status!("weave_ref_feedback_query_add_batch", out_error, {
+        // SAFETY: NULL or a live handle used by one thread at a time.
+        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or a NUL-terminated string.
+        let items_json = unsafe { arg_str(items_json, "items_json") }?;
+        // SAFETY: NULL or valid for a write.
+        let out_ids = unsafe { Out::optional(out_ids) };
+        let items = match serde_json::from_str::<Value>(items_json) {
+            Ok(Value::Array(items)) => items,
+            Ok(_) => {
+                return Err(Error::InvalidArgument(
+                    "items_json must be a JSON array".into(),
+                ))
+            }
+            Err(e) => {
+                return Err(Error::InvalidArgument(format!(
+                    "items_json is not valid JSON: {e}"
+                )))
+            }
+        };
+        let items = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                NewFeedback::from_value(item).map_err(|e| match e {
+                    Error::InvalidArgument(m) => Error::InvalidArgument(format!("item {i}: {m}")),
+                    other => other,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let ids = query.query.add_batch(items)?;
+        if let Some(out) = out_ids {
+            out.set(weave_refs::new_handle(&Refs::new(ids)));
+        }
+        Ok(())
+    })
+}
+
+/// Replaces the row `feedback_id` with new feedback (`/feedback/replace`), keeping its id.
+///
+/// `feedback_type` follows the rules of its type (`wandb.note.1` and `wandb.reaction.1` as
+/// notes and reactions, others as in `weave_ref_feedback_query_add`); `payload_json` (NULL
+/// means `{}`), `creator` and `annotation_ref` are optional, as for
+/// `weave_ref_feedback_query_add`. Every rule that can be checked locally is checked before
+/// sending, because the server deletes the old row before validating the new one. `out_id`
+/// (optional) receives the row's id (equal to `feedback_id`), an owned string freed with
+/// `weave_string_free`. Clears the cache on success. Network call: blocks.
+#[no_mangle]
+#[must_use]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn weave_ref_feedback_query_replace(
+    query: *mut weave_ref_feedback_query,
+    feedback_id: *const c_char,
+    feedback_type: *const c_char,
+    payload_json: *const c_char,
+    creator: *const c_char,
+    annotation_ref: *const c_char,
+    out_id: *mut *mut c_char,
+    out_error: *mut *mut weave_error,
+) -> weave_status {
+    ffi_status!("weave_ref_feedback_query_replace", out_error, {
+        // SAFETY: NULL or a live handle used by one thread at a time.
+        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or NUL-terminated strings.
+        let feedback_id = unsafe { arg_str(feedback_id, "feedback_id") }?;
+        // SAFETY: as above.
+        let feedback_type = unsafe { arg_str(feedback_type, "feedback_type") }?;
+        // SAFETY: as above.
+        let payload = unsafe { opt_json_object(payload_json, "payload_json") }?;
+        // SAFETY: as above.
+        let creator = unsafe { opt_str(creator, "creator") }?;
+        // SAFETY: as above.
+        let annotation_ref = unsafe { opt_str(annotation_ref, "annotation_ref") }?;
+        // SAFETY: NULL or valid for a write.
+        let out_id = unsafe { Out::optional(out_id) };
+        let feedback = NewFeedback::of_type(feedback_type, payload)
+            .creator(creator.map(str::to_string))
+            .annotation_ref(annotation_ref.map(str::to_string));
+        set_id(out_id, query.query.replace(feedback_id, feedback)?);
+        Ok(())
+    })
+}
+
+/// Deletes the row with id `feedback_id` **anywhere in the ref's project** (as the Python SDK
+/// does). Deleting an id that does not exist succeeds; an empty id gives
+/// `WEAVE_STATUS_INVALID_ARGUMENT`. Clears the cache on success. Network call: blocks.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn weave_ref_feedback_query_purge(
+    query: *mut weave_ref_feedback_query,
+    feedback_id: *const c_char,
+    out_error: *mut *mut weave_error,
+) -> weave_status {
+    ffi_status!("weave_ref_feedback_query_purge", out_error, {
+        // SAFETY: NULL or a live handle used by one thread at a time.
+        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or a NUL-terminated string.
+        let feedback_id = unsafe { arg_str(feedback_id, "feedback_id") }?;
+        query.query.purge(feedback_id)?;
+        Ok(())
+    })
+}
+
+/// The rows on this ref, fetched on the first call (and after any add, purge or replace) and
+/// otherwise served from the cache. `*out` is a new owned handle, freed with
+/// `weave_feedbacks_free`; it stays valid after the query is freed. May block (network call).
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn weave_ref_feedback_query_execute(
+    query: *mut weave_ref_feedback_query,
+    out: *mut *mut weave_feedbacks,
+    out_error: *mut *mut weave_error,
+) -> weave_status {
+    ffi_status!("weave_ref_feedback_query_execute", out_error, {
+        // SAFETY: NULL or a live handle used by one thread at a time.
+        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or valid for a write.
+        let out = unsafe { Out::required(out, "out") }?;
+        set_feedbacks(out, query.query.execute()?);
+        Ok(())
+    })
+}
+
+/// Fetches the rows on this ref now and makes them the cached result (on failure the cache is
+/// kept). `*out` is a new owned handle, as for `weave_ref_feedback_query_execute`. Network
+/// call: blocks.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn weave_ref_feedback_query_refresh(
+    query: *mut weave_ref_feedback_query,
+    out: *mut *mut weave_feedbacks,
+    out_error: *mut *mut weave_error,
+) -> weave_status {
+    ffi_status!("weave_ref_feedback_query_refresh", out_error, {
+        // SAFETY: NULL or a live handle used by one thread at a time.
+        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or valid for a write.
+        let out = unsafe { Out::required(out, "out") }?;
+        set_feedbacks(out, query.query.refresh()?);
+        Ok(())
+    })
+}
+
+/// The distinct refs of the rows (this ref, when there are any rows), fetching them if not
+/// cached. `*out` is a new owned handle, freed with `weave_refs_free`. May block.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn weave_ref_feedback_query_refs(
+    query: *mut weave_ref_feedback_query,
+    out: *mut *mut weave_refs,
+    out_error: *mut *mut weave_error,
+) -> weave_status {
+    ffi_status!("weave_ref_feedback_query_refs", out_error, {
+        // SAFETY: NULL or a live handle used by one thread at a time.
+        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or valid for a write.
+        let out = unsafe { Out::required(out, "out") }?;
+        out.set(weave_refs::new_handle(&query.query.refs()?));
+        Ok(())
+    })
+}
+
+/// Frees a ref query. Does nothing when `query` is NULL. Results it returned stay valid.
+#[no_mangle]
+pub unsafe extern "C" fn weave_ref_feedback_query_free(query: *mut weave_ref_feedback_query) {
+    ffi_value!((), {
+        // SAFETY: NULL or a handle from `weave_ref_feedback_query_new`, freed once.
+        unsafe { free_handle(query) }
+    })
+}

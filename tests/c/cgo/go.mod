@@ -1,0 +1,3 @@
+module weavefeedback/cgocheck
+
+go 1.19

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# The C API's tests: build the static library once, compile the header as C and C++, build the
+# C test programs and the C quick start against include/weave_feedback.h and
+# target/debug/libweave_feedback.a, start the test server (tests/server/), and run every
+# program plainly, under valgrind, and compiled with ASan+UBSan.
+#
+# Usage: tests/c/run.sh   (from anywhere; needs gcc, g++, valgrind, python3; uses go if present)
+# Env:   WEAVE_C_SKIP_VALGRIND=1 / WEAVE_C_SKIP_ASAN=1  to skip a mode
+# Exits non-zero when anything fails; the last line is "c_tests: N passed, M failed", counting
+# the steps below (each program's own line counts its checks).
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+out="$repo/target/c-tests"
+mkdir -p "$out"
+cd "$repo"
+
+CC="${CC:-gcc}"
+CXX="${CXX:-g++}"
+CFLAGS=(-std=c11 -Wall -Wextra -Werror -g -O1 -I"$repo/include" -I"$here")
+LIB="$repo/target/debug/libweave_feedback.a"
+LDLIBS=(-lpthread -ldl -lm)
+SAN=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+VALGRIND=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite
+          --show-leak-kinds=definite --track-origins=no)
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
+passed=0
+failed=0
+failures=()
+start_all=$SECONDS
+
+# step NAME CMD...: runs CMD, counts it, prints its time.
+step() {
+    local name="$1"
+    shift
+    local t0=$SECONDS
+    echo "--- $name"
+    if "$@"; then
+        passed=$((passed + 1))
+        echo "--- ok   $name ($((SECONDS - t0)) s)"
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        echo "--- FAIL $name ($((SECONDS - t0)) s)"
+    fi
+}
+
+# expect_fail NAME PATTERN CMD...: CMD must fail and print PATTERN (on stdout or stderr).
+expect_fail() {
+    local pattern="$1"
+    shift
+    local log
+    log="$(mktemp)"
+    if "$@" >"$log" 2>&1; then
+        echo "expected a failure from: $*"
+        cat "$log"
+        rm -f "$log"
+        return 1
+    fi
+    if ! grep -q -- "$pattern" "$log"; then
+        echo "failure without \"$pattern\" from: $*"
+        cat "$log"
+        rm -f "$log"
+        return 1
+    fi
+    rm -f "$log"
+}
+
+finish() {
+    echo
+    echo "total time $((SECONDS - start_all)) s"
+    if [ "${#failures[@]}" -gt 0 ]; then
+        printf 'failed: %s\n' "${failures[@]}"
+    fi
+    echo "c_tests: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+}
+
+# ------------------------------------------------------------------------------ build
+step "cargo build" cargo build --lib --quiet
+if [ ! -f "$LIB" ]; then
+    echo "missing $LIB"
+    finish
+    exit 1
+fi
+
+step "header compiles as C11 (-pedantic)" \
+    "$CC" -fsyntax-only -std=c11 -Wall -Wextra -Werror -pedantic -x c include/weave_feedback.h
+step "header compiles as C++11" \
+    "$CXX" -fsyntax-only -std=c++11 -Wall -Wextra -Werror -x c++ include/weave_feedback.h
+must_use_probe() {
+    printf '#include "weave_feedback.h"\nint main(void) { weave_client *c = 0; weave_client_new(0, &c, 0); return 0; }\n' \
+        >"$out/must_use.c"
+    expect_fail "warn_unused_result\|unused-result" \
+        "$CC" "${CFLAGS[@]}" -c "$out/must_use.c" -o "$out/must_use.o"
+}
+step "ignoring a weave_status is a compile error with -Werror" must_use_probe
+
+cgo_check() { # the contract's Go spelling: C.enum_weave_status, C.weave_client
+    (cd "$here/cgo" && env GOCACHE="$out/go-cache" GOFLAGS=-mod=mod CGO_ENABLED=1 \
+        CGO_CFLAGS="-I$repo/include" CGO_LDFLAGS="$LIB ${LDLIBS[*]}" go run .)
+}
+if command -v go >/dev/null 2>&1; then
+    step "header from Go (cgo)" cgo_check
+else
+    echo "--- skip header from Go (cgo): go is not installed"
+fi
+
+build() { # build OUT SRC [extra flags...]
+    local dst="$1" src="$2"
+    shift 2
+    "$CC" "${CFLAGS[@]}" "$@" "$src" "$LIB" "${LDLIBS[@]}" -o "$dst"
+}
+step "build c_api" build "$out/c_api" "$here/c_api.c"
+step "build threads" build "$out/threads" "$here/threads.c"
+step "build quickstart" build "$out/quickstart" examples/c/quickstart.c
+if [ "${WEAVE_C_SKIP_ASAN:-0}" != 1 ]; then
+    step "build c_api (ASan+UBSan)" build "$out/c_api_asan" "$here/c_api.c" "${SAN[@]}"
+    step "build threads (ASan+UBSan)" build "$out/threads_asan" "$here/threads.c" "${SAN[@]}"
+    step "build quickstart (ASan+UBSan)" build "$out/quickstart_asan" examples/c/quickstart.c "${SAN[@]}"
+    step "build sanitizer canary" build "$out/canary_asan" "$here/sanitizer_canary.c" "${SAN[@]}"
+fi
+
+# ------------------------------------------------------------------------------ server
+api_key="c-test-key-$RANDOM$RANDOM"
+t0=$SECONDS
+# Starts the server as a coprocess that exits with this shell; exports WEAVE_TEST_BASE_URL.
+# shellcheck source=../server/start_server.sh
+if ! source "$repo/tests/server/start_server.sh" --api-key "$api_key"; then
+    failed=$((failed + 1))
+    failures+=("test server")
+    finish
+    exit 1
+fi
+echo "test server at $WEAVE_TEST_BASE_URL (started in $((SECONDS - t0)) s)"
+export WEAVE_TEST_API_KEY="$api_key"
+
+quickstart() { # quickstart [wrapper...]: the example against the test server
+    local token ref
+    token="$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+    ref="weave:///c-quickstart/demo/call/0192f3a4-5b6c-7d8e-9f01-${token}"
+    env WF_TRACE_SERVER_URL="$WEAVE_TEST_BASE_URL" WANDB_API_KEY="$api_key" \
+        "$@" "$ref" >"$out/quickstart.log" 2>&1
+    local rc=$?
+    cat "$out/quickstart.log"
+    [ $rc -eq 0 ] && grep -q "purged the note" "$out/quickstart.log" &&
+        grep -q "helpfulness" "$out/quickstart.log" && grep -q "2 rows remain" "$out/quickstart.log"
+}
+
+# ------------------------------------------------------------------------------ run
+step "c_api" "$out/c_api"
+step "threads" "$out/threads"
+step "quickstart" quickstart "$out/quickstart"
+
+if [ "${WEAVE_C_SKIP_VALGRIND:-0}" != 1 ]; then
+    step "c_api under valgrind" "${VALGRIND[@]}" "$out/c_api"
+    step "threads under valgrind" "${VALGRIND[@]}" "$out/threads"
+    step "quickstart under valgrind" quickstart "${VALGRIND[@]}" "$out/quickstart"
+fi
+
+if [ "${WEAVE_C_SKIP_ASAN:-0}" != 1 ]; then
+    # The sanitizers must really be on: the canary's bugs must be caught, and the test
+    # program must say it was built with AddressSanitizer.
+    step "ASan catches a use-after-free" expect_fail "heap-use-after-free" "$out/canary_asan" asan
+    step "UBSan catches a signed overflow" expect_fail "signed integer overflow" "$out/canary_asan" ubsan
+    c_api_asan() {
+        "$out/c_api_asan" | tee "$out/c_api_asan.log"
+        local rc=${PIPESTATUS[0]}
+        [ "$rc" -eq 0 ] && grep -q "built with AddressSanitizer: yes" "$out/c_api_asan.log"
+    }
+    step "c_api with ASan+UBSan" c_api_asan
+    step "threads with ASan+UBSan" "$out/threads_asan"
+    step "quickstart with ASan+UBSan" quickstart "$out/quickstart_asan"
+fi
+
+finish
