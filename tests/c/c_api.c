@@ -800,6 +800,79 @@ static void test_server_statuses(const char *entity, const char *project) {
     weave_client_free(c);
 }
 
+/* ------------------------------------------------- hostile input, refused before sending */
+
+static void test_hostile_input(const weave_client *c, const char *ref) {
+    weave_error *err = NULL;
+    char *id = SENTINEL(char *);
+    CHECK(wt_reset(BASE) == 200);
+    weave_ref_feedback_query *q = ref_query(c, ref);
+
+    /* Refs with bad percent escapes, or escapes that are not UTF-8. */
+    weave_ref_feedback_query *rq = SENTINEL(weave_ref_feedback_query *);
+    EXPECT(WEAVE_STATUS_INVALID_REF,
+           weave_ref_feedback_query_new(c, "weave:///e/p/object/o:v/key/%zz", &rq, &err));
+    EXPECT(WEAVE_STATUS_INVALID_REF,
+           weave_ref_feedback_query_new(c, "weave:///e/p/object/o:v/key/%4", &rq, &err));
+    EXPECT(WEAVE_STATUS_INVALID_REF,
+           weave_ref_feedback_query_new(c, "weave:///e/p/object/o:v/key/%FF", &rq, &err));
+    EXPECT(WEAVE_STATUS_INVALID_REF, weave_ref_feedback_query_new(c, "weave:////p/call/x", &rq, &err));
+    CHECK(rq == SENTINEL(weave_ref_feedback_query *));
+
+    /* A payload over the server's 1 MiB, measured as Python's json.dumps does: 200 000 x "é"
+     * is 400 kB of UTF-8 but 1.2 M characters once ASCII-escaped. */
+    size_t n = 200000;
+    char *big = malloc(2 * n + 32);
+    REQUIRE(big != NULL);
+    char *w = big + sprintf(big, "{\"blob\": \"");
+    for (size_t i = 0; i < n; i++) {
+        *w++ = (char)0xC3;
+        *w++ = (char)0xA9;
+    }
+    strcpy(w, "\"}");
+    EXPECT(WEAVE_STATUS_INVALID_FEEDBACK, weave_ref_feedback_query_add(q, "t", big, NULL, NULL, &id, &err));
+    free(big);
+
+    /* Notes outside 1..1024 characters (code points, not bytes). */
+    char note[3 * 1024 + 8];
+    char *p = note;
+    for (int i = 0; i < 1024; i++) {
+        *p++ = (char)0xC3;
+        *p++ = (char)0xA9;
+    }
+    *p = '\0';
+    char *ok_id = NULL;
+    EXPECT(WEAVE_STATUS_OK, weave_ref_feedback_query_add_note(q, note, NULL, &ok_id, &err));
+    weave_string_free(ok_id);
+    p[0] = 'x';
+    p[1] = '\0';
+    EXPECT(WEAVE_STATUS_INVALID_FEEDBACK, weave_ref_feedback_query_add_note(q, note, NULL, &id, &err));
+    EXPECT(WEAVE_STATUS_INVALID_FEEDBACK, weave_ref_feedback_query_add_note(q, "", NULL, &id, &err));
+
+    /* Non-emoji reactions. */
+    EXPECT(WEAVE_STATUS_INVALID_FEEDBACK, weave_ref_feedback_query_add_reaction(q, "ok", NULL, &id, &err));
+    EXPECT(WEAVE_STATUS_INVALID_FEEDBACK, weave_ref_feedback_query_add_reaction(q, "", NULL, &id, &err));
+    EXPECT(WEAVE_STATUS_INVALID_FEEDBACK,
+           weave_ref_feedback_query_add_reaction(q, ":thumbs_up:", NULL, &id, &err));
+    CHECK(id == SENTINEL(char *));
+
+    /* None of the above reached the server's create route (the one good note did). */
+    CHECK(wt_requests(BASE, "/feedback/create") == 1);
+
+    /* Absurd offsets and limits: INT64_MAX is a valid (empty) page; negatives mean "not set". */
+    weave_feedback_query *fq = NULL;
+    EXPECT(WEAVE_STATUS_OK, weave_feedback_query_new(c, "e", "p", NULL, INT64_MAX, INT64_MAX, false, &fq, &err));
+    weave_feedbacks *rows = NULL;
+    EXPECT(WEAVE_STATUS_OK, weave_feedback_query_execute(fq, &rows, &err));
+    CHECK(weave_feedbacks_len(rows) == 0);
+    weave_feedbacks_free(rows);
+    weave_feedback_query_free(fq);
+    EXPECT(WEAVE_STATUS_OK, weave_feedback_query_new(c, "e", "p", NULL, INT64_MIN, -1, false, &fq, &err));
+    weave_feedback_query_free(fq);
+
+    weave_ref_feedback_query_free(q);
+}
+
 int main(void) {
     BASE = wt_env("WEAVE_TEST_BASE_URL");
     API_KEY = wt_env("WEAVE_TEST_API_KEY");
@@ -821,6 +894,7 @@ int main(void) {
     wt_call_ref(ref, sizeof ref, entity, project);
     weave_client *c = make_client(BASE, API_KEY, 2, 0, 0);
     test_argument_checks(c, ref);
+    test_hostile_input(c, ref);
     weave_client_free(c);
 
     test_round_trip(entity, project);
