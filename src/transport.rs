@@ -209,6 +209,17 @@ impl Transport {
             if let Failure::Status { status, .. } = &failure {
                 last_status = Some(*status);
             }
+            let clipped_by_deadline = remaining.is_some_and(|r| r < self.timeout);
+            if clipped_by_deadline && matches!(failure, Failure::Timeout(_)) {
+                return Err(Error::Timeout {
+                    attempts: number,
+                    last_status,
+                    message: format!(
+                        "call deadline of {} ms exceeded",
+                        self.deadline.unwrap_or_default().as_millis()
+                    ),
+                });
+            }
             if !failure.retryable() || number > self.max_retries {
                 return Err(failure.into_error(number, last_status));
             }

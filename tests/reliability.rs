@@ -217,6 +217,21 @@ fn deadline_bounds_the_whole_call() {
 }
 
 #[test]
+fn deadline_cuts_a_hung_attempt_and_says_so() {
+    let srv = TestServer::start();
+    srv.set_faults(r#"{"delay_ms": 2000, "delay_first": 100, "routes": ["/feedback/query"]}"#);
+    let c = builder(&srv)
+        .timeout(Duration::from_secs(30))
+        .deadline(Some(Duration::from_millis(300)))
+        .build()
+        .unwrap();
+    let err = c.ref_feedback(CALL).unwrap().execute().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(err.to_string().contains("deadline of 300 ms"), "{err}");
+    assert_eq!(err.attempts(), Some(1));
+}
+
+#[test]
 fn exhausted_retries_name_the_kind_attempts_and_status() {
     let srv = TestServer::start();
     let c = builder(&srv).max_retries(2).build().unwrap();
