@@ -260,6 +260,21 @@ impl Transport {
         self.send(route, Some(body), attempt)
     }
 
+    /// Headers and the attempt's timeout, shared by every request.
+    fn with_common<B>(
+        &self,
+        req: ureq::RequestBuilder<B>,
+        attempt: &Attempt,
+    ) -> ureq::RequestBuilder<B> {
+        let mut req = req
+            .header("Accept", "application/json")
+            .header("X-Weave-Retry-Id", &attempt.retry_id);
+        if let Some(auth) = &self.authorization {
+            req = req.header("Authorization", auth);
+        }
+        req.config().timeout_global(Some(attempt.timeout)).build()
+    }
+
     fn send(
         &self,
         route: &str,
@@ -268,35 +283,15 @@ impl Transport {
     ) -> std::result::Result<Vec<u8>, Failure> {
         let url = format!("{}{route}", self.base_url);
         let result = match body {
-            Some(body) => {
-                let mut req = self
-                    .agent
-                    .post(&url)
-                    .header("Content-Type", "application/json")
-                    .header("Accept", "application/json")
-                    .header("X-Weave-Retry-Id", &attempt.retry_id);
-                if let Some(auth) = &self.authorization {
-                    req = req.header("Authorization", auth);
-                }
-                req.config()
-                    .timeout_global(Some(attempt.timeout))
-                    .build()
-                    .send(body)
-            }
-            None => {
-                let mut req = self
-                    .agent
-                    .get(&url)
-                    .header("Accept", "application/json")
-                    .header("X-Weave-Retry-Id", &attempt.retry_id);
-                if let Some(auth) = &self.authorization {
-                    req = req.header("Authorization", auth);
-                }
-                req.config()
-                    .timeout_global(Some(attempt.timeout))
-                    .build()
-                    .call()
-            }
+            Some(body) => self
+                .with_common(
+                    self.agent
+                        .post(&url)
+                        .header("Content-Type", "application/json"),
+                    attempt,
+                )
+                .send(body),
+            None => self.with_common(self.agent.get(&url), attempt).call(),
         };
         let mut resp = result.map_err(map_ureq_error)?;
         let status = resp.status().as_u16();
