@@ -5,6 +5,7 @@
 #   WANDB_API_KEY=... cargo run --example quickstart -- weave:///<entity>/<project>/call/<id>
 set -euo pipefail
 cd "$(dirname "$0")/.."
+set --   # a sourced script sees the caller's arguments: pass none to the server
 source tests/server/start_server.sh
 echo "Weave test server at $WEAVE_TEST_BASE_URL"
 WF_TRACE_SERVER_URL="$WEAVE_TEST_BASE_URL" WANDB_API_KEY="" cargo run --quiet --example quickstart
