@@ -26,6 +26,7 @@ stage "Rust tests (unit, integration against Weave's server, header, doc)" cargo
 stage "Rust quick start" bash examples/quickstart.sh
 stage "benchmark example (runs, numbers not checked)" bash examples/bench.sh 50
 stage "C tests (plain, valgrind, ASan+UBSan, C++ header, C quick start)" bash tests/c/run.sh
+stage "Go, Ruby and Python against the C API (examples/go, ruby, python)" bash tests/hosts/run.sh
 if [ "${FUZZ_SECONDS:-60}" != 0 ]; then
     stage "fuzzing (${FUZZ_SECONDS:-60} s per target)" bash fuzz/run.sh "${FUZZ_SECONDS:-60}"
 fi

@@ -1,0 +1,3 @@
+module weavefeedback
+
+go 1.19

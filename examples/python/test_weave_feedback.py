@@ -1,0 +1,242 @@
+"""Tests against the test server (tests/server/): run by tests/hosts/run.sh, or by hand with
+WEAVE_TEST_BASE_URL (and WEAVE_TEST_API_KEY when the server wants one) set:
+    LD_LIBRARY_PATH=target/debug python3 -m unittest -v examples/python/test_weave_feedback.py
+"""
+
+import ctypes
+import gc
+import json
+import os
+import sys
+import threading
+import unittest
+import urllib.request
+import uuid
+from datetime import datetime, timedelta, timezone
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import weave_feedback as wf  # noqa: E402
+
+BASE_URL = os.environ.get("WEAVE_TEST_BASE_URL")
+API_KEY = os.environ.get("WEAVE_TEST_API_KEY", "")
+if not BASE_URL:
+    sys.exit("WEAVE_TEST_BASE_URL is not set: start tests/server/start_server.sh "
+             "(tests/hosts/run.sh does)")
+
+
+def control(path: str, body=None) -> dict:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(BASE_URL + path, data=data,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as res:
+        return json.loads(res.read())
+
+
+def create_requests() -> int:
+    return control("/__test/stats")["requests"].get("/feedback/create", 0)
+
+
+def new_ref(project: str) -> str:
+    return f"weave:///python-tests/{project}/call/{uuid.uuid4()}"
+
+
+class WeaveFeedbackTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.client = wf.Client(base_url=BASE_URL, api_key=API_KEY)
+        self.addCleanup(self.client.close)
+
+    def set_faults(self, **faults) -> None:
+        control("/__test/reset", {})
+        control("/__test/faults", faults)
+        self.addCleanup(control, "/__test/reset", {})
+
+    def rows_by_id(self, query) -> dict:
+        with query.execute() as rows:
+            out = {r.id: r for r in rows}
+            self.assertEqual(len(out), len(rows), "duplicate ids")
+            return out
+
+    def assert_error(self, status, fn, *args, http_status=0, **kwargs) -> wf.WeaveError:
+        with self.assertRaises(wf.WeaveError) as ctx:
+            fn(*args, **kwargs)
+        e = ctx.exception
+        self.assertEqual(e.status, status)
+        self.assertEqual(e.http_status, http_status)
+        self.assertTrue(e.message)
+        return e
+
+    def test_version_and_statuses(self) -> None:
+        self.assertRegex(wf.version(), r"^\d+\.\d+\.\d+$")
+        self.assertEqual(wf.Status.INVALID_REF, 2)
+        self.assertEqual(wf.Status.INVALID_FEEDBACK, 3)
+
+    def test_add_query_purge(self) -> None:
+        ref = new_ref("chatbot")
+        with self.client.ref_feedback(ref) as q:
+            reaction = q.add_reaction("👍", creator="Dana")
+            note = q.add_note("Clear and correct answer.")
+            score = q.add("helpfulness", {"score": 4})
+            self.assertEqual(len({reaction, note, score}), 3)
+
+            rows = self.rows_by_id(q)
+            self.assertEqual(set(rows), {reaction, note, score})
+            self.assertEqual(rows[reaction].feedback_type, "wandb.reaction.1")
+            self.assertEqual(rows[reaction].payload["emoji"], "👍")
+            self.assertEqual(rows[reaction].creator, "Dana")
+            self.assertEqual(rows[note].feedback_type, "wandb.note.1")
+            self.assertEqual(rows[note].payload, {"note": "Clear and correct answer."})
+            self.assertIsNone(rows[note].creator)
+            self.assertEqual(rows[score].feedback_type, "helpfulness")
+            self.assertEqual(rows[score].payload, {"score": 4})
+            now = datetime.now(timezone.utc)
+            for f in rows.values():
+                self.assertEqual(f.weave_ref, ref)
+                self.assertEqual(f.project_id, "python-tests/chatbot")
+                self.assertLess(abs(now - f.created), timedelta(hours=1))
+
+            with q.execute() as result:
+                table = result.table()
+                self.assertIn("helpfulness", table)
+                self.assertIn(note, table)
+                self.assertEqual(len(json.loads(result.to_json())), 3)
+                self.assertEqual(result.refs(), [ref])
+            self.assertEqual(q.refs(), [ref])
+            with self.assertRaises(wf.ClosedError):
+                result.table()
+
+            q.purge(note)
+            self.assertEqual(set(self.rows_by_id(q)), {reaction, score})
+        q.close()  # idempotent
+        with self.assertRaises(wf.ClosedError):
+            q.execute()
+
+    def test_errors(self) -> None:
+        e = self.assert_error(wf.Status.INVALID_REF, self.client.ref_feedback, "not a ref")
+        self.assertEqual(e.operation, "weave_ref_feedback_query_new")
+        self.assertIn("invalid ref", str(e))
+
+        with self.client.ref_feedback(new_ref("errors")) as q:
+            self.assert_error(wf.Status.INVALID_FEEDBACK, q.add_note, "")
+            self.assert_error(wf.Status.INVALID_FEEDBACK, q.add, "wandb.custom")
+            self.assert_error(wf.Status.INVALID_ARGUMENT, q.add, "helpfulness", "[1, 2]")
+            with self.assertRaises(ValueError):  # would be cut short at the NUL in C
+                q.add_note("cut\0short")
+            self.assert_error(wf.Status.INVALID_ARGUMENT, self.client.project_feedback,
+                              "python-tests", "a/b")
+            if API_KEY:  # the server wants a key: without one, 401
+                with wf.Client(base_url=BASE_URL, api_key="") as anon, \
+                        anon.ref_feedback(q.ref) as aq:
+                    self.assert_error(wf.Status.UNAUTHORIZED, aq.execute, http_status=401)
+            self.assertEqual(self.rows_by_id(q), {})
+
+    def test_retry_after_503(self) -> None:
+        self.set_faults(fail_first=1, fail_status=503, routes=["/feedback/create"])
+        with wf.Client(base_url=BASE_URL, api_key=API_KEY, retry_base_delay=0.01) as client, \
+                client.ref_feedback(new_ref("retry")) as q:
+            fid = q.add_reaction("🎉")
+            rows = self.rows_by_id(q)
+            self.assertEqual(list(rows), [fid])
+            self.assertEqual(rows[fid].feedback_type, "wandb.reaction.1")
+        self.assertEqual(create_requests(), 2, "a 503, then the stored request")
+
+    def test_server_error_after_retries(self) -> None:
+        self.set_faults(fail_first=100, fail_status=503, routes=["/feedback/create"])
+        with wf.Client(base_url=BASE_URL, api_key=API_KEY, max_retries=1,
+                       retry_base_delay=0.001) as client, \
+                client.ref_feedback(new_ref("retry")) as q:
+            e = self.assert_error(wf.Status.SERVER, q.add_note, "never stored", http_status=503)
+            self.assertEqual(e.attempts, 2)
+            self.assertEqual(self.rows_by_id(q), {})
+
+    def test_threads_share_one_client(self) -> None:
+        ref = new_ref("threads")
+        ids: list = []
+        errors: list = []
+        with self.client.ref_feedback(ref) as shared:
+            def work(t: int) -> None:
+                try:
+                    with self.client.ref_feedback(ref) as q:
+                        for i in range(3):
+                            ids.append(q.add("helpfulness", {"score": i, "thread": t}))
+                    ids.append(shared.add_note(f"from thread {t}"))
+                except Exception as e:  # noqa: BLE001 - reported below
+                    errors.append(e)
+
+            threads = [threading.Thread(target=work, args=(t,)) for t in range(6)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            self.assertEqual(errors, [])
+            self.assertEqual(len(set(ids)), 24)
+            self.assertEqual(set(self.rows_by_id(shared)), set(ids))
+
+    def rounds_seen_during_the_call(self, add) -> int:
+        """Runs add(query) on this thread while another Python thread counts the rounds in
+        which it saw the add in flight (the server received the create request, delayed 500 ms,
+        and the row is not stored yet): possible only if the GIL is free during the call."""
+        ref = new_ref("gil")
+        self.set_faults(delay_ms=500, delay_first=1, delay_then_process=True,
+                        routes=["/feedback/create"])
+        seen = 0
+        stop = threading.Event()
+        with self.client.ref_feedback(ref) as probe, self.client.ref_feedback(ref) as q:
+            def other() -> None:
+                nonlocal seen
+                while not stop.is_set():
+                    received = create_requests() > 0
+                    with probe.refresh() as rows:
+                        if received and len(rows) == 0:
+                            seen += 1
+
+            th = threading.Thread(target=other)
+            th.start()
+            fid = add(q)
+            during = seen
+            stop.set()
+            th.join()
+            self.assertEqual(list(self.rows_by_id(q)), [fid])
+        return during
+
+    def test_ctypes_call_releases_the_gil(self) -> None:
+        during = self.rounds_seen_during_the_call(lambda q: q.add_note("added, GIL released"))
+        self.assertGreater(during, 0, "no Python thread ran while add_note waited")
+
+    def test_pydll_holds_the_gil(self) -> None:
+        # The negative control: through ctypes.PyDLL the GIL stays held during the call, and
+        # the other thread never sees it in flight. This shows the test above can fail.
+        lib = ctypes.PyDLL(wf._lib._name)
+        add_note = lib.weave_ref_feedback_query_add_note
+        add_note.restype = ctypes.c_int
+        add_note.argtypes = wf._ref_query_add_note.argtypes
+
+        def add(q) -> str:
+            out = ctypes.c_void_p()
+            err = wf._Error()
+            with q._lock:
+                status = add_note(q._live(), b"added holding the GIL", None, ctypes.byref(out),
+                                  ctypes.byref(err))
+            self.assertEqual(status, 0)
+            return wf._take_string(out)
+
+        self.assertEqual(self.rounds_seen_during_the_call(add), 0)
+
+    def test_finalizers_free_dropped_handles(self) -> None:
+        ref = new_ref("gc")
+        finalizers = []
+        ids = []
+        for i in range(5):
+            q = self.client.ref_feedback(ref)  # never closed
+            ids.append(q.add_note(f"note {i}"))
+            rows = q.execute()  # never closed either
+            finalizers += [q._finalizer, rows._finalizer]
+            del q, rows
+        gc.collect()
+        self.assertFalse(any(f.alive for f in finalizers), "a dropped handle was not freed")
+        with self.client.ref_feedback(ref) as q:
+            self.assertEqual(set(self.rows_by_id(q)), set(ids))
+
+
+if __name__ == "__main__":
+    unittest.main()

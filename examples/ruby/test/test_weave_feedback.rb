@@ -1,0 +1,241 @@
+# frozen_string_literal: true
+
+# Tests against the test server (tests/server/): run by tests/hosts/run.sh, or by hand with
+# WEAVE_TEST_BASE_URL (and WEAVE_TEST_API_KEY when the server wants one) set:
+#   LD_LIBRARY_PATH=target/debug ruby examples/ruby/test/test_weave_feedback.rb
+
+require "minitest/autorun"
+require "net/http"
+require "securerandom"
+require_relative "../lib/weave_feedback"
+
+BASE_URL = ENV.fetch("WEAVE_TEST_BASE_URL") do
+  abort "WEAVE_TEST_BASE_URL is not set: start tests/server/start_server.sh (tests/hosts/run.sh does)"
+end
+API_KEY = ENV.fetch("WEAVE_TEST_API_KEY", "")
+
+# The add_note function attached WITHOUT `blocking: true`: the negative control of the GVL test.
+module HoldsTheGVL
+  extend FFI::Library
+  ffi_lib WeaveFeedback::Native.ffi_libraries.map(&:name)
+  attach_function :weave_ref_feedback_query_add_note, %i[pointer string string pointer pointer], :int
+end
+
+class WeaveFeedbackTest < Minitest::Test
+  def setup
+    @client = WeaveFeedback::Client.new(base_url: BASE_URL, api_key: API_KEY)
+  end
+
+  def teardown
+    @client.close
+    control("/__test/reset", {}) if @faults
+  end
+
+  def new_ref(project)
+    "weave:///ruby-tests/#{project}/call/#{SecureRandom.uuid}"
+  end
+
+  def control(path, body = nil)
+    uri = URI(BASE_URL + path)
+    res = body ? Net::HTTP.post(uri, JSON.generate(body), "Content-Type" => "application/json") : Net::HTTP.get_response(uri)
+    assert_equal "200", res.code, "#{path}: #{res.body}"
+    JSON.parse(res.body)
+  end
+
+  def set_faults(faults)
+    @faults = true
+    control("/__test/reset", {})
+    control("/__test/faults", faults)
+  end
+
+  def create_requests
+    control("/__test/stats")["requests"].fetch("/feedback/create", 0)
+  end
+
+  def rows_by_id(query)
+    rows = query.execute
+    rows.to_h { |r| [r.id, r] }.tap { |h| assert_equal rows.size, h.size, "duplicate ids" }
+  ensure
+    rows&.close
+  end
+
+  def test_version_and_statuses
+    assert_match(/\A\d+\.\d+\.\d+\z/, WeaveFeedback.version)
+    assert_equal 2, WeaveFeedback::STATUSES.index(:invalid_ref)
+    assert_equal 3, WeaveFeedback::STATUSES.index(:invalid_feedback)
+    assert_equal "invalid ref", WeaveFeedback::Native.weave_status_str(2)
+  end
+
+  def test_add_query_purge
+    ref = new_ref("chatbot")
+    q = @client.ref_feedback(ref)
+    reaction = q.add_reaction("👍", creator: "Dana")
+    note = q.add_note("Clear and correct answer.")
+    score = q.add("helpfulness", { score: 4 })
+    assert_equal 3, [reaction, note, score].uniq.size
+
+    rows = rows_by_id(q)
+    assert_equal [reaction, note, score].sort, rows.keys.sort
+    assert_equal "wandb.reaction.1", rows[reaction].feedback_type
+    assert_equal "👍", rows[reaction].payload["emoji"]
+    assert_equal "Dana", rows[reaction].creator
+    assert_equal "wandb.note.1", rows[note].feedback_type
+    assert_equal({ "note" => "Clear and correct answer." }, rows[note].payload)
+    assert_nil rows[note].creator
+    assert_equal "helpfulness", rows[score].feedback_type
+    assert_equal({ "score" => 4 }, rows[score].payload)
+    rows.each_value do |f|
+      assert_equal ref, f.weave_ref
+      assert_equal "ruby-tests/chatbot", f.project_id
+      assert_in_delta Time.now.to_f, f.created_time.to_f, 3600
+      assert_equal Encoding::UTF_8, f.payload_json.encoding
+    end
+
+    result = q.execute
+    table = result.to_table
+    assert_includes table, "helpfulness"
+    assert_includes table, note
+    assert_equal 3, JSON.parse(result.to_json).size
+    assert_equal [ref], result.refs
+    assert_equal [ref], q.refs
+    result.close
+    result.close # idempotent
+    assert_raises(WeaveFeedback::ClosedError) { result.to_table }
+
+    q.purge(note)
+    after = rows_by_id(q)
+    assert_equal [reaction, score].sort, after.keys.sort
+    q.close
+    q.close
+    assert_raises(WeaveFeedback::ClosedError) { q.execute }
+  end
+
+  def test_errors
+    e = assert_raises(WeaveFeedback::InvalidRefError) { @client.ref_feedback("not a ref") }
+    assert_equal 2, e.status
+    assert_equal :invalid_ref, e.status_name
+    assert_equal 0, e.http_status
+    refute_empty e.message
+    assert_equal "weave_ref_feedback_query_new", e.operation
+
+    q = @client.ref_feedback(new_ref("errors"))
+    e = assert_raises(WeaveFeedback::InvalidFeedbackError) { q.add_note("") }
+    assert_equal 3, e.status
+    refute_empty e.message
+    assert_raises(WeaveFeedback::InvalidFeedbackError) { q.add("wandb.custom") }
+    assert_raises(WeaveFeedback::InvalidArgumentError) { q.add("helpfulness", "[1, 2]") }
+    assert_raises(ArgumentError) { q.add_note("cut\0short") } # ruby-ffi refuses NUL bytes
+    assert_raises(WeaveFeedback::InvalidArgumentError) { @client.project_feedback("ruby-tests", "a/b") }
+
+    unless API_KEY.empty? # the server wants a key: without one, 401
+      WeaveFeedback::Client.open(base_url: BASE_URL, api_key: "") do |anon|
+        e = assert_raises(WeaveFeedback::UnauthorizedError) { anon.ref_feedback(new_ref("errors")).execute }
+        assert_equal 401, e.http_status
+      end
+    end
+    assert_equal 0, q.execute.size
+  end
+
+  def test_retry_after_503
+    set_faults(fail_first: 1, fail_status: 503, routes: ["/feedback/create"])
+    client = WeaveFeedback::Client.new(base_url: BASE_URL, api_key: API_KEY, retry_base_delay: 0.01)
+    q = client.ref_feedback(new_ref("retry"))
+    id = q.add_reaction("🎉")
+    rows = rows_by_id(q)
+    assert_equal [id], rows.keys
+    assert_equal "wandb.reaction.1", rows[id].feedback_type
+    assert_equal 2, create_requests, "a 503, then the stored request"
+    client.close
+  end
+
+  def test_server_error_after_retries
+    set_faults(fail_first: 100, fail_status: 503, routes: ["/feedback/create"])
+    client = WeaveFeedback::Client.new(base_url: BASE_URL, api_key: API_KEY, max_retries: 1,
+                                       retry_base_delay: 0.001)
+    q = client.ref_feedback(new_ref("retry"))
+    e = assert_raises(WeaveFeedback::ServerError) { q.add_note("never stored") }
+    assert_equal 503, e.http_status
+    assert_equal 2, e.attempts
+    assert_equal 0, q.execute.size
+    client.close
+  end
+
+  # Runs `add` on this thread while another thread runs Ruby code. The other thread counts the
+  # rounds in which it saw the add in flight: the server has received the create request (the
+  # fault delays it 500 ms) and the row is not stored yet. It can only see that while this
+  # thread is inside the C call, so a count above 0 proves the GVL was released.
+  def rounds_seen_during_the_call(&add)
+    ref = new_ref("gvl")
+    set_faults(delay_ms: 500, delay_first: 1, delay_then_process: true, routes: ["/feedback/create"])
+    probe = @client.ref_feedback(ref)
+    q = @client.ref_feedback(ref)
+    seen = 0
+    spins = 0
+    stop = false
+    other = Thread.new do
+      until stop
+        spins += 1 # plain Ruby work
+        received = create_requests.positive?
+        seen += 1 if received && probe.refresh.size.zero?
+      end
+    end
+    id = add.call(q)
+    during = seen
+    stop = true
+    other.join
+    assert_equal [id], rows_by_id(q).keys
+    assert_operator spins, :>, 0
+    during
+  end
+
+  def test_blocking_call_releases_the_gvl
+    during = rounds_seen_during_the_call { |q| q.add_note("added while another thread runs Ruby") }
+    assert_operator during, :>, 0, "no Ruby thread ran while add_note waited for the server"
+  end
+
+  # The negative control: the same call attached without `blocking: true` holds the GVL, and
+  # the other thread never sees the call in flight. This shows the test above can fail.
+  def test_without_blocking_true_the_gvl_is_held
+    during = rounds_seen_during_the_call do |q|
+      out = FFI::MemoryPointer.new(:pointer)
+      err = FFI::MemoryPointer.new(:pointer)
+      status = q.send(:with_handle) do |h|
+        HoldsTheGVL.weave_ref_feedback_query_add_note(h, "added holding the GVL", nil, out, err)
+      end
+      assert_equal 0, status
+      WeaveFeedback::Call.take_string(out)
+    end
+    assert_equal 0, during
+  end
+
+  def test_threads_share_one_client
+    ref = new_ref("threads")
+    shared = @client.ref_feedback(ref)
+    ids = Queue.new
+    threads = Array.new(6) do |t|
+      Thread.new do
+        q = @client.ref_feedback(ref)
+        3.times { |i| ids << q.add("helpfulness", { score: i, thread: t }) }
+        ids << shared.add_note("from thread #{t}")
+        q.close
+      end
+    end
+    threads.each(&:join)
+    added = Array.new(ids.size) { ids.pop }
+    assert_equal 24, added.uniq.size
+    assert_equal added.sort, rows_by_id(shared).keys.sort
+  end
+
+  def test_garbage_collected_handles
+    ref = new_ref("gc")
+    ids = 10.times.map do |i|
+      q = @client.ref_feedback(ref) # never closed: AutoPointer frees it
+      id = q.add_note("note #{i}")
+      q.execute.to_table # the result is never closed either
+      GC.start
+      id
+    end
+    GC.start
+    assert_equal ids.sort, rows_by_id(@client.ref_feedback(ref)).keys.sort
+  end
+end
