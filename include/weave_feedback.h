@@ -33,8 +33,9 @@
  *
  * Threads. A weave_client may be used from any number of threads at once. weave_feedbacks,
  *   weave_feedback, weave_refs and weave_error are immutable: any number of threads may read
- *   them at once. Every other handle (options, queries) may be used from any thread, but by
- *   one call at a time. No handle may be freed while another thread is using it.
+ *   them at once. Query handles may be used from any thread: calls on one query are
+ *   serialised (a second caller waits for the first). Options take one call at a time. No
+ *   handle may be freed while another thread is using it.
  *
  * Blocking. There is no async runtime and no background thread: functions that talk to the
  *   server (add*, replace, purge, execute, refresh, refs) block the calling thread until the
@@ -189,8 +190,8 @@ typedef struct weave_feedback weave_feedback;
 
 /**
  * A lazily fetched, cached query over one project's feedback (the Python SDK's
- * `FeedbackQuery`). Owned by the caller, freed with `weave_feedback_query_free`. One call at a
- * time: it may move between threads, but two threads must not use it at once. It does not
+ * `FeedbackQuery`). Owned by the caller, freed with `weave_feedback_query_free`. Usable from any
+ * thread; calls on one handle are serialised (a second caller waits for the first). It does not
  * depend on the client it was made from.
  */
 typedef struct weave_feedback_query weave_feedback_query;
@@ -204,8 +205,8 @@ typedef struct weave_feedbacks weave_feedbacks;
 
 /**
  * Feedback on one ref (the Python SDK's `RefFeedbackQuery`): query it, add to it, purge,
- * replace. Owned by the caller, freed with `weave_ref_feedback_query_free`. One call at a
- * time: it may move between threads, but two threads must not use it at once. It does not
+ * replace. Owned by the caller, freed with `weave_ref_feedback_query_free`. Usable from any
+ * thread; calls on one handle are serialised (a second caller waits for the first). It does not
  * depend on the client it was made from.
  */
 typedef struct weave_ref_feedback_query weave_ref_feedback_query;

@@ -2,10 +2,11 @@
 //! one ref: add, purge, replace, batch).
 
 use std::ffi::c_char;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde_json::Value;
 
-use super::{arg_mut, arg_ref, arg_str, free_handle, into_handle};
+use super::{arg_ref, arg_str, free_handle, into_handle};
 use super::{opt_json_object, opt_str, owned_c_string, Out};
 use super::{weave_client, weave_error, weave_feedbacks, weave_refs, weave_status};
 use crate::client::{FeedbackQuery, NewFeedback, RefFeedbackQuery};
@@ -14,19 +15,26 @@ use crate::feedback::{Feedbacks, Refs};
 use crate::query::Query;
 
 /// A lazily fetched, cached query over one project's feedback (the Python SDK's
-/// `FeedbackQuery`). Owned by the caller, freed with `weave_feedback_query_free`. One call at a
-/// time: it may move between threads, but two threads must not use it at once. It does not
+/// `FeedbackQuery`). Owned by the caller, freed with `weave_feedback_query_free`. Usable from any
+/// thread; calls on one handle are serialised (a second caller waits for the first). It does not
 /// depend on the client it was made from.
 pub struct weave_feedback_query {
-    query: FeedbackQuery,
+    query: Mutex<FeedbackQuery>,
 }
 
 /// Feedback on one ref (the Python SDK's `RefFeedbackQuery`): query it, add to it, purge,
-/// replace. Owned by the caller, freed with `weave_ref_feedback_query_free`. One call at a
-/// time: it may move between threads, but two threads must not use it at once. It does not
+/// replace. Owned by the caller, freed with `weave_ref_feedback_query_free`. Usable from any
+/// thread; calls on one handle are serialised (a second caller waits for the first). It does not
 /// depend on the client it was made from.
 pub struct weave_ref_feedback_query {
-    query: RefFeedbackQuery,
+    query: Mutex<RefFeedbackQuery>,
+}
+
+/// Locks a query handle. The contract asks for one call at a time; the lock turns a host's
+/// accidental overlap into waiting instead of undefined behaviour. A panic while locked only
+/// leaves a cache behind, which stays consistent, so a poisoned lock is taken over.
+fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A negative `int64_t` means "not set".
@@ -90,7 +98,9 @@ pub unsafe extern "C" fn weave_feedback_query_new(
             .with_limit(optional_count(limit))
             .with_show_refs(show_refs);
         query.request_body()?;
-        out.set(into_handle(weave_feedback_query { query }));
+        out.set(into_handle(weave_feedback_query {
+            query: Mutex::new(query),
+        }));
         Ok(())
     })
 }
@@ -106,11 +116,11 @@ pub unsafe extern "C" fn weave_feedback_query_execute(
     out_error: *mut *mut weave_error,
 ) -> weave_status {
     ffi_status!("weave_feedback_query_execute", out_error, {
-        // SAFETY: NULL or a live handle used by one thread at a time.
-        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or a live handle; its lock serialises calls.
+        let query = unsafe { arg_ref(query, "query") }?;
         // SAFETY: NULL or valid for a write.
         let out = unsafe { Out::required(out, "out") }?;
-        set_feedbacks(out, query.query.execute()?);
+        set_feedbacks(out, locked(&query.query).execute()?);
         Ok(())
     })
 }
@@ -126,11 +136,11 @@ pub unsafe extern "C" fn weave_feedback_query_refresh(
     out_error: *mut *mut weave_error,
 ) -> weave_status {
     ffi_status!("weave_feedback_query_refresh", out_error, {
-        // SAFETY: NULL or a live handle used by one thread at a time.
-        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or a live handle; its lock serialises calls.
+        let query = unsafe { arg_ref(query, "query") }?;
         // SAFETY: NULL or valid for a write.
         let out = unsafe { Out::required(out, "out") }?;
-        set_feedbacks(out, query.query.refresh()?);
+        set_feedbacks(out, locked(&query.query).refresh()?);
         Ok(())
     })
 }
@@ -145,11 +155,11 @@ pub unsafe extern "C" fn weave_feedback_query_refs(
     out_error: *mut *mut weave_error,
 ) -> weave_status {
     ffi_status!("weave_feedback_query_refs", out_error, {
-        // SAFETY: NULL or a live handle used by one thread at a time.
-        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or a live handle; its lock serialises calls.
+        let query = unsafe { arg_ref(query, "query") }?;
         // SAFETY: NULL or valid for a write.
         let out = unsafe { Out::required(out, "out") }?;
-        out.set(weave_refs::new_handle(&query.query.refs()?));
+        out.set(weave_refs::new_handle(&locked(&query.query).refs()?));
         Ok(())
     })
 }
@@ -186,7 +196,9 @@ pub unsafe extern "C" fn weave_ref_feedback_query_new(
         // SAFETY: NULL or valid for a write.
         let out = unsafe { Out::required(out, "out") }?;
         let query = RefFeedbackQuery::new(&client.client, weave_ref)?;
-        out.set(into_handle(weave_ref_feedback_query { query }));
+        out.set(into_handle(weave_ref_feedback_query {
+            query: Mutex::new(query),
+        }));
         Ok(())
     })
 }
@@ -218,8 +230,8 @@ pub unsafe extern "C" fn weave_ref_feedback_query_add(
     out_error: *mut *mut weave_error,
 ) -> weave_status {
     ffi_status!("weave_ref_feedback_query_add", out_error, {
-        // SAFETY: NULL or a live handle used by one thread at a time.
-        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or a live handle; its lock serialises calls.
+        let query = unsafe { arg_ref(query, "query") }?;
         // SAFETY: NULL or NUL-terminated strings.
         let feedback_type = unsafe { arg_str(feedback_type, "feedback_type") }?;
         // SAFETY: as above.
@@ -233,7 +245,7 @@ pub unsafe extern "C" fn weave_ref_feedback_query_add(
         let feedback = NewFeedback::custom(feedback_type, payload)
             .creator(creator.map(str::to_string))
             .annotation_ref(annotation_ref.map(str::to_string));
-        set_id(out_id, query.query.add(feedback)?);
+        set_id(out_id, locked(&query.query).add(feedback)?);
         Ok(())
     })
 }
@@ -251,15 +263,15 @@ pub unsafe extern "C" fn weave_ref_feedback_query_add_note(
     out_error: *mut *mut weave_error,
 ) -> weave_status {
     ffi_status!("weave_ref_feedback_query_add_note", out_error, {
-        // SAFETY: NULL or a live handle used by one thread at a time.
-        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or a live handle; its lock serialises calls.
+        let query = unsafe { arg_ref(query, "query") }?;
         // SAFETY: NULL or NUL-terminated strings.
         let note = unsafe { arg_str(note, "note") }?;
         // SAFETY: as above.
         let creator = unsafe { opt_str(creator, "creator") }?;
         // SAFETY: NULL or valid for a write.
         let out_id = unsafe { Out::optional(out_id) };
-        set_id(out_id, query.query.add_note(note, creator)?);
+        set_id(out_id, locked(&query.query).add_note(note, creator)?);
         Ok(())
     })
 }
@@ -278,15 +290,15 @@ pub unsafe extern "C" fn weave_ref_feedback_query_add_reaction(
     out_error: *mut *mut weave_error,
 ) -> weave_status {
     ffi_status!("weave_ref_feedback_query_add_reaction", out_error, {
-        // SAFETY: NULL or a live handle used by one thread at a time.
-        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or a live handle; its lock serialises calls.
+        let query = unsafe { arg_ref(query, "query") }?;
         // SAFETY: NULL or NUL-terminated strings.
         let emoji = unsafe { arg_str(emoji, "emoji") }?;
         // SAFETY: as above.
         let creator = unsafe { opt_str(creator, "creator") }?;
         // SAFETY: NULL or valid for a write.
         let out_id = unsafe { Out::optional(out_id) };
-        set_id(out_id, query.query.add_reaction(emoji, creator)?);
+        set_id(out_id, locked(&query.query).add_reaction(emoji, creator)?);
         Ok(())
     })
 }
@@ -312,8 +324,8 @@ pub unsafe extern "C" fn weave_ref_feedback_query_add_batch(
     out_error: *mut *mut weave_error,
 ) -> weave_status {
     ffi_status!("weave_ref_feedback_query_add_batch", out_error, {
-        // SAFETY: NULL or a live handle used by one thread at a time.
-        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or a live handle; its lock serialises calls.
+        let query = unsafe { arg_ref(query, "query") }?;
         // SAFETY: NULL or a NUL-terminated string.
         let items_json = unsafe { arg_str(items_json, "items_json") }?;
         // SAFETY: NULL or valid for a write.
@@ -341,7 +353,7 @@ pub unsafe extern "C" fn weave_ref_feedback_query_add_batch(
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let ids = query.query.add_batch(items)?;
+        let ids = locked(&query.query).add_batch(items)?;
         if let Some(out) = out_ids {
             out.set(weave_refs::new_handle(&Refs::new(ids)));
         }
@@ -372,8 +384,8 @@ pub unsafe extern "C" fn weave_ref_feedback_query_replace(
     out_error: *mut *mut weave_error,
 ) -> weave_status {
     ffi_status!("weave_ref_feedback_query_replace", out_error, {
-        // SAFETY: NULL or a live handle used by one thread at a time.
-        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or a live handle; its lock serialises calls.
+        let query = unsafe { arg_ref(query, "query") }?;
         // SAFETY: NULL or NUL-terminated strings.
         let feedback_id = unsafe { arg_str(feedback_id, "feedback_id") }?;
         // SAFETY: as above.
@@ -389,7 +401,7 @@ pub unsafe extern "C" fn weave_ref_feedback_query_replace(
         let feedback = NewFeedback::of_type(feedback_type, payload)
             .creator(creator.map(str::to_string))
             .annotation_ref(annotation_ref.map(str::to_string));
-        set_id(out_id, query.query.replace(feedback_id, feedback)?);
+        set_id(out_id, locked(&query.query).replace(feedback_id, feedback)?);
         Ok(())
     })
 }
@@ -405,11 +417,11 @@ pub unsafe extern "C" fn weave_ref_feedback_query_purge(
     out_error: *mut *mut weave_error,
 ) -> weave_status {
     ffi_status!("weave_ref_feedback_query_purge", out_error, {
-        // SAFETY: NULL or a live handle used by one thread at a time.
-        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or a live handle; its lock serialises calls.
+        let query = unsafe { arg_ref(query, "query") }?;
         // SAFETY: NULL or a NUL-terminated string.
         let feedback_id = unsafe { arg_str(feedback_id, "feedback_id") }?;
-        query.query.purge(feedback_id)?;
+        locked(&query.query).purge(feedback_id)?;
         Ok(())
     })
 }
@@ -425,11 +437,11 @@ pub unsafe extern "C" fn weave_ref_feedback_query_execute(
     out_error: *mut *mut weave_error,
 ) -> weave_status {
     ffi_status!("weave_ref_feedback_query_execute", out_error, {
-        // SAFETY: NULL or a live handle used by one thread at a time.
-        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or a live handle; its lock serialises calls.
+        let query = unsafe { arg_ref(query, "query") }?;
         // SAFETY: NULL or valid for a write.
         let out = unsafe { Out::required(out, "out") }?;
-        set_feedbacks(out, query.query.execute()?);
+        set_feedbacks(out, locked(&query.query).execute()?);
         Ok(())
     })
 }
@@ -445,11 +457,11 @@ pub unsafe extern "C" fn weave_ref_feedback_query_refresh(
     out_error: *mut *mut weave_error,
 ) -> weave_status {
     ffi_status!("weave_ref_feedback_query_refresh", out_error, {
-        // SAFETY: NULL or a live handle used by one thread at a time.
-        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or a live handle; its lock serialises calls.
+        let query = unsafe { arg_ref(query, "query") }?;
         // SAFETY: NULL or valid for a write.
         let out = unsafe { Out::required(out, "out") }?;
-        set_feedbacks(out, query.query.refresh()?);
+        set_feedbacks(out, locked(&query.query).refresh()?);
         Ok(())
     })
 }
@@ -464,11 +476,11 @@ pub unsafe extern "C" fn weave_ref_feedback_query_refs(
     out_error: *mut *mut weave_error,
 ) -> weave_status {
     ffi_status!("weave_ref_feedback_query_refs", out_error, {
-        // SAFETY: NULL or a live handle used by one thread at a time.
-        let query = unsafe { arg_mut(query, "query") }?;
+        // SAFETY: NULL or a live handle; its lock serialises calls.
+        let query = unsafe { arg_ref(query, "query") }?;
         // SAFETY: NULL or valid for a write.
         let out = unsafe { Out::required(out, "out") }?;
-        out.set(weave_refs::new_handle(&query.query.refs()?));
+        out.set(weave_refs::new_handle(&locked(&query.query).refs()?));
         Ok(())
     })
 }

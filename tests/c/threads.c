@@ -79,6 +79,30 @@ static void *writer(void *arg) {
     return NULL;
 }
 
+/* Every thread adds through ONE query handle: calls on it are serialised by the library. */
+static weave_ref_feedback_query *shared_query;
+
+static void *shared_writer(void *arg) {
+    int k = (int)(intptr_t)arg;
+    for (int i = 0; i < ADDS; i++) {
+        char note[64];
+        snprintf(note, sizeof note, "shared handle, thread %d note %d", k, i);
+        char *id = NULL;
+        weave_error *err = NULL;
+        weave_status st = weave_ref_feedback_query_add_note(shared_query, note, NULL, &id, &err);
+        report("shared add_note", st, err);
+        TCHECK(st == WEAVE_STATUS_OK && id != NULL);
+        weave_string_free(id);
+        weave_feedbacks *fs = NULL;
+        err = NULL;
+        st = weave_ref_feedback_query_execute(shared_query, &fs, &err);
+        report("shared execute", st, err);
+        TCHECK(st == WEAVE_STATUS_OK && weave_feedbacks_len(fs) >= (size_t)(i + 1));
+        weave_feedbacks_free(fs);
+    }
+    return NULL;
+}
+
 static void *reader(void *arg) {
     (void)arg;
     for (int round = 0; round < 20; round++) {
@@ -122,6 +146,19 @@ int main(void) {
         REQUIRE(pthread_create(&th[k], NULL, writer, (void *)(intptr_t)k) == 0);
     }
     for (int k = 0; k < THREADS; k++) pthread_join(th[k], NULL);
+
+    char shared_ref[256];
+    wt_call_ref(shared_ref, sizeof shared_ref, entity, "shared-handle");
+    REQUIRE(weave_ref_feedback_query_new(c, shared_ref, &shared_query, &err) == WEAVE_STATUS_OK);
+    for (int k = 0; k < THREADS; k++) {
+        REQUIRE(pthread_create(&th[k], NULL, shared_writer, (void *)(intptr_t)k) == 0);
+    }
+    for (int k = 0; k < THREADS; k++) pthread_join(th[k], NULL);
+    weave_feedbacks *shared_rows_final = NULL;
+    REQUIRE(weave_ref_feedback_query_refresh(shared_query, &shared_rows_final, &err) == WEAVE_STATUS_OK);
+    CHECK(weave_feedbacks_len(shared_rows_final) == THREADS * ADDS);
+    weave_feedbacks_free(shared_rows_final);
+    weave_ref_feedback_query_free(shared_query);
 
     weave_feedback_query *pq = NULL;
     REQUIRE(weave_feedback_query_new(c, entity, project, NULL, -1, -1, false, &pq, &err) ==
