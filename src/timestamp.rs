@@ -84,7 +84,9 @@ impl Timestamp {
         };
         let secs = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
             - offset_secs;
-        Some(Timestamp { secs, fraction })
+        let t = Timestamp { secs, fraction };
+        // Only instants whose UTC form has a four-digit year, so what we write reads back.
+        (0..=9999).contains(&t.civil().0).then_some(t)
     }
 
     /// The current time, with microsecond digits.
@@ -241,6 +243,8 @@ mod tests {
             "2025-03-14T09:26:53+2",
             "2025-03-14T09:26:53.1234567890Z",
             "２０２５-03-14T09:26:53Z",
+            "0000-01-01T00:00:00+01:00",
+            "9999-12-31T23:59:60Z",
         ] {
             assert!(Timestamp::parse(s).is_none(), "{s}");
         }
