@@ -404,15 +404,16 @@ impl NewFeedback {
         self
     }
 
-    /// Display name of whoever gives the feedback.
-    pub fn creator(mut self, creator: impl Into<Option<String>>) -> Self {
-        self.creator = creator.into();
+    /// Display name of whoever gives the feedback (`"Dana"`, or an `Option`).
+    pub fn creator(mut self, creator: impl OptionalText) -> Self {
+        self.creator = creator.into_option();
         self
     }
 
-    /// The annotation spec ref, for `wandb.annotation.<name>` feedback. Empty means none.
-    pub fn annotation_ref(mut self, r: impl Into<Option<String>>) -> Self {
-        self.annotation_ref = r.into().filter(|s| !s.is_empty());
+    /// The annotation spec ref, for `wandb.annotation.<name>` feedback (a string, or an
+    /// `Option`). Empty means none, as in the SDK.
+    pub fn annotation_ref(mut self, r: impl OptionalText) -> Self {
+        self.annotation_ref = r.into_option().filter(|s| !s.is_empty());
         self
     }
 
@@ -489,6 +490,39 @@ impl NewFeedback {
     }
 }
 
+/// Text that may be absent: `&str`, `String`, or an `Option` of either, so optional fields
+/// take `"Dana"` and `Some(name)`/`None` alike.
+pub trait OptionalText {
+    /// The text, or `None`.
+    fn into_option(self) -> Option<String>;
+}
+
+impl OptionalText for &str {
+    fn into_option(self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+impl OptionalText for String {
+    fn into_option(self) -> Option<String> {
+        Some(self)
+    }
+}
+impl OptionalText for &String {
+    fn into_option(self) -> Option<String> {
+        Some(self.clone())
+    }
+}
+impl OptionalText for Option<&str> {
+    fn into_option(self) -> Option<String> {
+        self.map(str::to_string)
+    }
+}
+impl OptionalText for Option<String> {
+    fn into_option(self) -> Option<String> {
+        self
+    }
+}
+
 /// Feedback on one ref (the SDK's `RefFeedbackQuery`): query it, add to it, purge, replace.
 ///
 /// A successful add, purge or replace clears this query's cache; a failed one keeps it.
@@ -550,12 +584,12 @@ impl RefFeedbackQuery {
 
     /// Adds a note (1 to 1024 characters); returns its id.
     pub fn add_note(&mut self, note: &str, creator: Option<&str>) -> Result<String> {
-        self.add(NewFeedback::note(note).creator(creator.map(str::to_string)))
+        self.add(NewFeedback::note(note).creator(creator))
     }
 
     /// Adds an emoji reaction; returns its id.
     pub fn add_reaction(&mut self, emoji: &str, creator: Option<&str>) -> Result<String> {
-        self.add(NewFeedback::reaction(emoji).creator(creator.map(str::to_string)))
+        self.add(NewFeedback::reaction(emoji).creator(creator))
     }
 
     /// Deletes the row with this id **anywhere in the ref's project** (as the SDK does).
@@ -702,7 +736,7 @@ mod tests {
     fn create_body_matches_the_sdk_field_for_field() {
         let target = WeaveRef::parse(CALL).unwrap();
         let body = NewFeedback::reaction("🎉")
-            .creator(Some("Dana".to_string()))
+            .creator("Dana")
             .request(&target, "0192f3b0-11aa-7c3d-8e5f-6a7b8c9d0e1f")
             .unwrap();
         assert_eq!(

@@ -42,7 +42,7 @@ mod validate;
 #[allow(unsafe_code)]
 pub mod ffi;
 
-pub use client::{Client, FeedbackQuery, NewFeedback, RefFeedbackQuery};
+pub use client::{Client, FeedbackQuery, NewFeedback, OptionalText, RefFeedbackQuery};
 pub use config::{ClientBuilder, Environment};
 pub use error::{Error, ErrorKind, Result};
 pub use feedback::{Feedback, Feedbacks, Refs};

@@ -328,7 +328,7 @@ fn annotation_feedback_rules() {
     let err = q
         .add(
             NewFeedback::custom("wandb.annotation.rating", obj(json!({"value": 3})))
-                .annotation_ref(Some("weave:///acme/chatbot/object/rating:abc".to_string())),
+                .annotation_ref("weave:///acme/chatbot/object/rating:abc"),
         )
         .unwrap_err();
     assert!(
@@ -339,14 +339,14 @@ fn annotation_feedback_rules() {
     let err = q
         .add(
             NewFeedback::custom("helpfulness", Map::new())
-                .annotation_ref(Some("weave:///acme/chatbot/object/rating:abc".to_string())),
+                .annotation_ref("weave:///acme/chatbot/object/rating:abc"),
         )
         .unwrap_err();
     assert!(err.to_string().contains("wandb.annotation.<name>"), "{err}");
     let err = q
         .add(
             NewFeedback::custom("wandb.annotation.rating", obj(json!({"value": 3})))
-                .annotation_ref(Some(CALL.to_string())),
+                .annotation_ref(CALL),
         )
         .unwrap_err();
     assert!(matches!(err, Error::InvalidRef(_)), "{err}");

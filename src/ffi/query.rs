@@ -243,8 +243,8 @@ pub unsafe extern "C" fn weave_ref_feedback_query_add(
         // SAFETY: NULL or valid for a write.
         let out_id = unsafe { Out::optional(out_id) };
         let feedback = NewFeedback::custom(feedback_type, payload)
-            .creator(creator.map(str::to_string))
-            .annotation_ref(annotation_ref.map(str::to_string));
+            .creator(creator)
+            .annotation_ref(annotation_ref);
         set_id(out_id, locked(&query.query).add(feedback)?);
         Ok(())
     })
@@ -399,8 +399,8 @@ pub unsafe extern "C" fn weave_ref_feedback_query_replace(
         // SAFETY: NULL or valid for a write.
         let out_id = unsafe { Out::optional(out_id) };
         let feedback = NewFeedback::of_type(feedback_type, payload)
-            .creator(creator.map(str::to_string))
-            .annotation_ref(annotation_ref.map(str::to_string));
+            .creator(creator)
+            .annotation_ref(annotation_ref);
         set_id(out_id, locked(&query.query).replace(feedback_id, feedback)?);
         Ok(())
     })
