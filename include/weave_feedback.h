@@ -250,9 +250,10 @@ const char *weave_error_message(const struct weave_error *error);
 uint16_t weave_error_http_status(const struct weave_error *error);
 
 /**
- * How many HTTP attempts were made, the first included, for errors that come out of the
- * retry loop (`RATE_LIMITED`, `SERVER`, `TRANSPORT`, `TIMEOUT`); 0 for every other error and
- * when `error` is NULL.
+ * How many HTTP attempts were made, the first included, for errors that come from the server
+ * or the network (`UNAUTHORIZED`, `NOT_FOUND`, `REJECTED`, `RATE_LIMITED`, `SERVER`,
+ * `TRANSPORT`, `TIMEOUT`); 0 for client-side errors, `DECODE`, `INTERNAL`, and when `error`
+ * is NULL.
  */
 uint32_t weave_error_attempts(const struct weave_error *error);
 

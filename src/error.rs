@@ -29,26 +29,32 @@ pub enum Error {
     InvalidFeedback(String),
 
     /// The server refused the credentials (HTTP 401 or 403).
-    #[error("unauthorized (HTTP {status}): {message}")]
+    #[error("unauthorized (HTTP {status}): {message}{}", attempts_note(*.attempts))]
     Unauthorized {
         /// 401 or 403.
         status: u16,
+        /// Attempts made, the first included (more than 1 when earlier ones failed retryably).
+        attempts: u32,
         /// The server's reason.
         message: String,
     },
 
     /// The server answered 404 (missing object, project, or route).
-    #[error("not found (HTTP 404): {message}")]
+    #[error("not found (HTTP 404): {message}{}", attempts_note(*.attempts))]
     NotFound {
+        /// Attempts made, the first included.
+        attempts: u32,
         /// The server's reason.
         message: String,
     },
 
     /// The server refused the request (any other 4xx); `message` is the server's reason.
-    #[error("rejected by the server (HTTP {status}): {message}")]
+    #[error("rejected by the server (HTTP {status}): {message}{}", attempts_note(*.attempts))]
     Rejected {
         /// The HTTP status (400, 409, 413, 422, ...).
         status: u16,
+        /// Attempts made, the first included.
+        attempts: u32,
         /// The server's reason.
         message: String,
     },
@@ -105,6 +111,15 @@ pub enum Error {
     /// A bug in this library (for example a caught panic in the C layer).
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// Said only when retries happened before the final answer: one attempt is the normal case.
+fn attempts_note(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (on attempt {attempts})")
+    } else {
+        String::new()
+    }
 }
 
 fn last_status_note(status: Option<u16>) -> String {
@@ -178,10 +193,14 @@ impl Error {
         }
     }
 
-    /// How many HTTP attempts were made, for errors that come from the retry loop.
+    /// How many HTTP attempts were made, for errors that come from the server or the
+    /// network; `None` for client-side errors.
     pub fn attempts(&self) -> Option<u32> {
         match self {
-            Error::RateLimited { attempts, .. }
+            Error::Unauthorized { attempts, .. }
+            | Error::NotFound { attempts, .. }
+            | Error::Rejected { attempts, .. }
+            | Error::RateLimited { attempts, .. }
             | Error::Server { attempts, .. }
             | Error::Transport { attempts, .. }
             | Error::Timeout { attempts, .. } => Some(*attempts),
@@ -213,9 +232,21 @@ mod tests {
     #[test]
     fn not_found_reports_404() {
         let e = Error::NotFound {
+            attempts: 1,
             message: "x".into(),
         };
+        assert_eq!(e.to_string(), "not found (HTTP 404): x");
         assert_eq!(e.http_status(), Some(404));
+        let e = Error::Rejected {
+            status: 400,
+            attempts: 2,
+            message: "bad".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "rejected by the server (HTTP 400): bad (on attempt 2)"
+        );
+        assert_eq!(e.attempts(), Some(2));
         assert_eq!(Error::InvalidArgument("x".into()).http_status(), None);
     }
 }

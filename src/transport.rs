@@ -65,15 +65,23 @@ impl Failure {
             Failure::Status {
                 status, message, ..
             } => match status {
-                401 | 403 => Error::Unauthorized { status, message },
-                404 => Error::NotFound { message },
+                401 | 403 => Error::Unauthorized {
+                    status,
+                    attempts,
+                    message,
+                },
+                404 => Error::NotFound { attempts, message },
                 429 => Error::RateLimited { attempts, message },
                 500..=599 => Error::Server {
                     status,
                     attempts,
                     message,
                 },
-                _ => Error::Rejected { status, message },
+                _ => Error::Rejected {
+                    status,
+                    attempts,
+                    message,
+                },
             },
             Failure::Timeout(message) => Error::Timeout {
                 attempts,

@@ -79,6 +79,30 @@ fn a_400_is_tried_once() {
 }
 
 #[test]
+fn a_final_4xx_after_retries_says_which_attempt_it_was() {
+    let srv = TestServer::start();
+    srv.set_faults(r#"{"fail_first": 1, "fail_status": 503, "routes": ["/feedback/create"]}"#);
+    let err = client(&srv)
+        .ref_feedback(CALL)
+        .unwrap()
+        .add_reaction("👍👍", None)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Rejected {
+                status: 400,
+                attempts: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().ends_with("(on attempt 2)"), "{err}");
+    assert_eq!(srv.request_count("/feedback/create"), 2);
+}
+
+#[test]
 fn rate_limits_are_retried_honouring_retry_after() {
     let srv = TestServer::start();
     srv.set_faults(

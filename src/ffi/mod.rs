@@ -315,9 +315,10 @@ pub unsafe extern "C" fn weave_error_http_status(error: *const weave_error) -> u
     })
 }
 
-/// How many HTTP attempts were made, the first included, for errors that come out of the
-/// retry loop (`RATE_LIMITED`, `SERVER`, `TRANSPORT`, `TIMEOUT`); 0 for every other error and
-/// when `error` is NULL.
+/// How many HTTP attempts were made, the first included, for errors that come from the server
+/// or the network (`UNAUTHORIZED`, `NOT_FOUND`, `REJECTED`, `RATE_LIMITED`, `SERVER`,
+/// `TRANSPORT`, `TIMEOUT`); 0 for client-side errors, `DECODE`, `INTERNAL`, and when `error`
+/// is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn weave_error_attempts(error: *const weave_error) -> u32 {
     ffi_value!(0, {

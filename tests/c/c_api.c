@@ -697,7 +697,7 @@ static void test_server_statuses(const char *entity, const char *project) {
         weave_ref_feedback_query_free(bq);
         weave_client_free(bad);
         bad = make_client(BASE, NULL, 2, 0, 0); /* no key at all */
-        EXPECT_EXECUTE_FAILURE(bad, ref, WEAVE_STATUS_UNAUTHORIZED, 401, 0);
+        EXPECT_EXECUTE_FAILURE(bad, ref, WEAVE_STATUS_UNAUTHORIZED, 401, 1);
         weave_client_free(bad);
     } else {
         fprintf(stderr, "note: no WEAVE_TEST_API_KEY, UNAUTHORIZED not tested\n");
@@ -716,7 +716,7 @@ static void test_server_statuses(const char *entity, const char *project) {
     weave_error_free(err);
     err = NULL;
     CHECK(wt_faults(BASE, "{\"status_for_route\": {\"/feedback/query\": 404}}") == 200);
-    EXPECT_EXECUTE_FAILURE(c, ref, WEAVE_STATUS_NOT_FOUND, 404, 0);
+    EXPECT_EXECUTE_FAILURE(c, ref, WEAVE_STATUS_NOT_FOUND, 404, 1);
 
     /* REJECTED: the server counts emoji. */
     CHECK(weave_ref_feedback_query_add_reaction(q, "👍👍", NULL, &id, &err) == WEAVE_STATUS_REJECTED);
