@@ -232,14 +232,7 @@ impl Transport {
                 return Err(failure.into_error(number, last_status));
             }
             previous_ambiguous |= failure.ambiguous();
-            let mut sleep = self.backoff(number);
-            if let Failure::Status {
-                retry_after: Some(ra),
-                ..
-            } = &failure
-            {
-                sleep = sleep.max((*ra).min(self.retry_max_delay));
-            }
+            let sleep = self.delay_before_retry(number, &failure);
             if let Some(d) = self.deadline {
                 if start.elapsed() + sleep >= d {
                     return Err(failure.into_error(number, last_status));
@@ -247,6 +240,19 @@ impl Transport {
             }
             thread::sleep(sleep);
             number += 1;
+        }
+    }
+
+    /// The sleep before retry `retry` (1 = the first retry): the jittered backoff, but never
+    /// less than the server's `Retry-After`, which is capped by `retry_max_delay`.
+    fn delay_before_retry(&self, retry: u32, failure: &Failure) -> Duration {
+        let backoff = self.backoff(retry);
+        match failure {
+            Failure::Status {
+                retry_after: Some(ra),
+                ..
+            } => backoff.max((*ra).min(self.retry_max_delay)),
+            _ => backoff,
         }
     }
 
@@ -574,6 +580,34 @@ mod tests {
             .run(|_| -> std::result::Result<(), _> { Err(status(429)) })
             .unwrap_err();
         assert!(matches!(e, Error::RateLimited { attempts: 3, .. }), "{e}");
+    }
+
+    #[test]
+    fn retry_after_is_honoured_and_capped() {
+        let b = ClientBuilder::new()
+            .base_url("http://127.0.0.1:9")
+            .retry_base_delay(Duration::from_millis(10))
+            .retry_max_delay(Duration::from_secs(30));
+        let t = Transport::new(&b).unwrap();
+        let with = |ra: Option<Duration>| Failure::Status {
+            status: 429,
+            message: String::new(),
+            retry_after: ra,
+        };
+        for retry in 1..5 {
+            let d = t.delay_before_retry(retry, &with(Some(Duration::from_secs(5))));
+            assert_eq!(
+                d,
+                Duration::from_secs(5),
+                "Retry-After wins over a shorter backoff"
+            );
+            let d = t.delay_before_retry(retry, &with(Some(Duration::from_secs(3600))));
+            assert_eq!(d, Duration::from_secs(30), "capped by retry_max_delay");
+            let d = t.delay_before_retry(retry, &with(None));
+            assert!(d <= Duration::from_millis(10) * (1 << (retry - 1)), "{d:?}");
+        }
+        // The backoff ceiling itself is capped too.
+        assert!(t.backoff(40) <= Duration::from_secs(30));
     }
 
     #[test]
