@@ -28,6 +28,12 @@
  *   (weave_feedbacks, weave_refs) do not depend on the query or client they came from: free
  *   handles in any order. C strings cannot hold U+0000: a NUL character in server data is
  *   returned as U+FFFD by getters and tables (the _to_json functions keep it, escaped).
+ *   The library tracks its live handles (options, client, queries, feedbacks, refs): passing
+ *   one that was freed already, or a pointer of the wrong handle type, gives
+ *   WEAVE_STATUS_INVALID_ARGUMENT (NULL/0 from getters) and a second _free does nothing,
+ *   instead of undefined behaviour. This is a safety net, not a licence: a stale pointer
+ *   whose address a new handle has reused cannot be told apart, and borrowed
+ *   `const weave_feedback *` rows and weave_error objects are not tracked.
  *
  * Optional integers are int64_t, a negative value meaning "not set" (offset, limit).
  *

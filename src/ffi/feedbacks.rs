@@ -6,7 +6,7 @@
 use std::ffi::{c_char, CString};
 use std::ptr;
 
-use super::{arg_ref, c_string, free_handle, into_handle};
+use super::{arg_borrowed, arg_ref, c_string, free_handle, into_handle, live_ref};
 use super::{owned_c_string, weave_error, weave_status, Out};
 use crate::feedback::{Feedback, Feedbacks, Refs};
 
@@ -95,7 +95,7 @@ impl weave_refs {
 pub unsafe extern "C" fn weave_feedbacks_len(feedbacks: *const weave_feedbacks) -> usize {
     ffi_value!(0, {
         // SAFETY: NULL or a live handle.
-        unsafe { feedbacks.as_ref() }.map_or(0, |f| f.rows.len())
+        unsafe { live_ref(feedbacks) }.map_or(0, |f| f.rows.len())
     })
 }
 
@@ -108,7 +108,7 @@ pub unsafe extern "C" fn weave_feedbacks_get(
 ) -> *const weave_feedback {
     ffi_value!(ptr::null(), {
         // SAFETY: NULL or a live handle.
-        unsafe { feedbacks.as_ref() }
+        unsafe { live_ref(feedbacks) }
             .and_then(|f| f.rows.get(index))
             .map_or(ptr::null(), |r| r as *const weave_feedback)
     })
@@ -332,7 +332,7 @@ pub unsafe extern "C" fn weave_feedback_to_json(
 ) -> weave_status {
     ffi_status!("weave_feedback_to_json", out_error, {
         // SAFETY: NULL or a row borrowed from a live `weave_feedbacks`.
-        let feedback = unsafe { arg_ref(feedback, "feedback") }?;
+        let feedback = unsafe { arg_borrowed(feedback, "feedback") }?;
         // SAFETY: NULL or valid for a write.
         let out = unsafe { Out::required(out, "out") }?;
         let row = feedback
@@ -348,7 +348,7 @@ pub unsafe extern "C" fn weave_feedback_to_json(
 pub unsafe extern "C" fn weave_refs_len(refs: *const weave_refs) -> usize {
     ffi_value!(0, {
         // SAFETY: NULL or a live handle.
-        unsafe { refs.as_ref() }.map_or(0, |r| r.items.len())
+        unsafe { live_ref(refs) }.map_or(0, |r| r.items.len())
     })
 }
 
@@ -358,7 +358,7 @@ pub unsafe extern "C" fn weave_refs_len(refs: *const weave_refs) -> usize {
 pub unsafe extern "C" fn weave_refs_get(refs: *const weave_refs, index: usize) -> *const c_char {
     ffi_value!(ptr::null(), {
         // SAFETY: NULL or a live handle.
-        unsafe { refs.as_ref() }
+        unsafe { live_ref(refs) }
             .and_then(|r| r.items.get(index))
             .map_or(ptr::null(), |s| s.as_ptr())
     })

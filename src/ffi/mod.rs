@@ -411,18 +411,58 @@ fn null_arg(what: &str) -> Error {
 ///
 /// # Safety
 /// `p` is NULL or points to a live `T` not mutated during `'a`.
-pub(crate) unsafe fn arg_ref<'a, T>(p: *const T, what: &str) -> Result<&'a T> {
+pub(crate) unsafe fn arg_ref<'a, T: Handle>(p: *const T, what: &str) -> Result<&'a T> {
+    if p.is_null() {
+        return Err(null_arg(what));
+    }
+    if !registry::is_live(p) {
+        return Err(not_live(what));
+    }
+    // SAFETY: per this function's contract; the registry says `p` was made by `into_handle`
+    // and not freed since.
+    Ok(unsafe { &*p })
+}
+
+/// A required pointer into a handle (a `weave_feedback` row): NULL-checked only.
+///
+/// # Safety
+/// `p` is NULL or points to a live `T` not mutated during `'a`.
+pub(crate) unsafe fn arg_borrowed<'a, T>(p: *const T, what: &str) -> Result<&'a T> {
     // SAFETY: per this function's contract.
     unsafe { p.as_ref() }.ok_or_else(|| null_arg(what))
+}
+
+/// A handle for functions that return no status: `None` when NULL or not live.
+///
+/// # Safety
+/// As for [`arg_ref`].
+pub(crate) unsafe fn live_ref<'a, T: Handle>(p: *const T) -> Option<&'a T> {
+    if p.is_null() || !registry::is_live(p) {
+        return None;
+    }
+    // SAFETY: as in `arg_ref`.
+    Some(unsafe { &*p })
+}
+
+fn not_live(what: &str) -> Error {
+    Error::InvalidArgument(format!(
+        "{what} is not a live handle of this library (freed already, or never made by it)"
+    ))
 }
 
 /// A required handle argument used exclusively for the call.
 ///
 /// # Safety
 /// `p` is NULL or points to a live `T` not accessed elsewhere during `'a`.
-pub(crate) unsafe fn arg_mut<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T> {
-    // SAFETY: per this function's contract.
-    unsafe { p.as_mut() }.ok_or_else(|| null_arg(what))
+pub(crate) unsafe fn arg_mut<'a, T: Handle>(p: *mut T, what: &str) -> Result<&'a mut T> {
+    if p.is_null() {
+        return Err(null_arg(what));
+    }
+    if !registry::is_live(p) {
+        return Err(not_live(what));
+    }
+    // SAFETY: per this function's contract, as in `arg_ref`.
+    Ok(unsafe { &mut *p })
 }
 
 /// A required NUL-terminated UTF-8 string argument.
@@ -520,18 +560,66 @@ pub(crate) fn owned_c_string(text: impl Into<String>) -> *mut c_char {
 }
 
 /// Moves a handle to the heap and hands it to C (freed by the matching `_free`).
-pub(crate) fn into_handle<T>(value: T) -> *mut T {
-    Box::into_raw(Box::new(value))
+pub(crate) fn into_handle<T: Handle>(value: T) -> *mut T {
+    let p = Box::into_raw(Box::new(value));
+    registry::register(p);
+    p
 }
 
-/// Frees a handle made by [`into_handle`]; NULL does nothing.
+/// Frees a handle made by [`into_handle`]. NULL does nothing, and so does a pointer that is
+/// not a live handle of type `T` (a second free, or a pointer from elsewhere): a detected
+/// double free is ignored instead of corrupting the heap.
 ///
 /// # Safety
-/// `p` is NULL or a pointer from `into_handle::<T>` not freed before.
-pub(crate) unsafe fn free_handle<T>(p: *mut T) {
-    if !p.is_null() {
-        // SAFETY: per this function's contract.
+/// `p` is NULL or a pointer the caller got from this library; no other thread uses it.
+pub(crate) unsafe fn free_handle<T: Handle>(p: *mut T) {
+    if !p.is_null() && registry::unregister(p) {
+        // SAFETY: the registry held `p`, so it came from `into_handle::<T>` and was not freed.
         drop(unsafe { Box::from_raw(p) });
+    }
+}
+
+/// The handle types: made by [`into_handle`], tracked by the registry.
+pub(crate) trait Handle: 'static {}
+impl Handle for weave_client_options {}
+impl Handle for weave_client {}
+impl Handle for weave_feedback_query {}
+impl Handle for weave_ref_feedback_query {}
+impl Handle for weave_feedbacks {}
+impl Handle for weave_refs {}
+
+/// The live handles, by address and type. It turns the commonest C mistakes (a double free,
+/// a use after free, a handle of the wrong type) into an error or a no-op instead of undefined
+/// behaviour. It cannot catch a stale pointer whose address a new handle of the same type has
+/// taken since; correct ownership is still the caller's job.
+mod registry {
+    use std::any::TypeId;
+    use std::collections::HashSet;
+    use std::sync::{Mutex, MutexGuard, PoisonError};
+
+    static LIVE: Mutex<Option<HashSet<(usize, TypeId)>>> = Mutex::new(None);
+
+    fn live() -> MutexGuard<'static, Option<HashSet<(usize, TypeId)>>> {
+        // The set stays consistent even if a panic interrupted a holder: take it over.
+        LIVE.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(super) fn register<T: 'static>(p: *const T) {
+        live()
+            .get_or_insert_with(HashSet::new)
+            .insert((p as usize, TypeId::of::<T>()));
+    }
+
+    pub(super) fn unregister<T: 'static>(p: *const T) -> bool {
+        live()
+            .as_mut()
+            .is_some_and(|set| set.remove(&(p as usize, TypeId::of::<T>())))
+    }
+
+    pub(super) fn is_live<T: 'static>(p: *const T) -> bool {
+        live()
+            .as_ref()
+            .is_some_and(|set| set.contains(&(p as usize, TypeId::of::<T>())))
     }
 }
 

@@ -873,6 +873,68 @@ static void test_hostile_input(const weave_client *c, const char *ref) {
     weave_ref_feedback_query_free(q);
 }
 
+/* ------------------------------------- stale and mistyped handles: an error, never a crash */
+
+static void test_stale_handles(void) {
+    weave_error *err = NULL;
+    char ref[256];
+    wt_call_ref(ref, sizeof ref, "c-tests", "stale-handles");
+    weave_client *c = make_client(BASE, API_KEY, 0, 0, 0);
+    weave_ref_feedback_query *q = ref_query(c, ref);
+    char *id = NULL;
+    EXPECT(WEAVE_STATUS_OK, weave_ref_feedback_query_add_note(q, "stale handles", NULL, &id, &err));
+    weave_string_free(id);
+    weave_feedbacks *fs = NULL;
+    EXPECT(WEAVE_STATUS_OK, weave_ref_feedback_query_execute(q, &fs, &err));
+    weave_refs *refs = NULL;
+    EXPECT(WEAVE_STATUS_OK, weave_feedbacks_refs(fs, &refs, &err));
+    REQUIRE(weave_feedbacks_len(fs) == 1 && weave_refs_len(refs) == 1);
+
+    /* A handle of the wrong type is not read as the expected one. */
+    CHECK(weave_feedbacks_len((const weave_feedbacks *)(const void *)refs) == 0);
+    CHECK(weave_refs_get((const weave_refs *)(const void *)fs, 0) == NULL);
+    weave_feedbacks *out = SENTINEL(weave_feedbacks *);
+    EXPECT(WEAVE_STATUS_INVALID_ARGUMENT,
+           weave_feedback_query_execute((weave_feedback_query *)(void *)q, &out, &err));
+    CHECK(out == SENTINEL(weave_feedbacks *));
+
+    /* Use after free and double free: no handle of the same type is made in between. */
+    weave_refs_free(refs);
+    CHECK(weave_refs_len(refs) == 0);
+    CHECK(weave_refs_get(refs, 0) == NULL);
+    weave_refs_free(refs);
+
+    weave_feedbacks_free(fs);
+    CHECK(weave_feedbacks_len(fs) == 0);
+    CHECK(weave_feedbacks_get(fs, 0) == NULL);
+    char *text = SENTINEL(char *);
+    EXPECT(WEAVE_STATUS_INVALID_ARGUMENT, weave_feedbacks_to_json(fs, &text, &err));
+    CHECK(text == SENTINEL(char *));
+    weave_feedbacks_free(fs);
+
+    weave_ref_feedback_query_free(q);
+    id = SENTINEL(char *);
+    CHECK(weave_ref_feedback_query_add_note(q, "after free", NULL, &id, &err) ==
+          WEAVE_STATUS_INVALID_ARGUMENT);
+    CHECK(contains(weave_error_message(err), "not a live handle"));
+    weave_error_free(err);
+    err = NULL;
+    CHECK(id == SENTINEL(char *));
+    weave_ref_feedback_query_free(q);
+
+    weave_client_free(c);
+    weave_ref_feedback_query *rq = SENTINEL(weave_ref_feedback_query *);
+    EXPECT(WEAVE_STATUS_INVALID_ARGUMENT, weave_ref_feedback_query_new(c, ref, &rq, &err));
+    CHECK(rq == SENTINEL(weave_ref_feedback_query *));
+    weave_client_free(c);
+
+    weave_client_options *o = weave_client_options_new();
+    REQUIRE(o != NULL);
+    weave_client_options_free(o);
+    EXPECT(WEAVE_STATUS_INVALID_ARGUMENT, weave_client_options_set_max_retries(o, 1, &err));
+    weave_client_options_free(o);
+}
+
 int main(void) {
     BASE = wt_env("WEAVE_TEST_BASE_URL");
     API_KEY = wt_env("WEAVE_TEST_API_KEY");
@@ -896,6 +958,7 @@ int main(void) {
     test_argument_checks(c, ref);
     test_hostile_input(c, ref);
     weave_client_free(c);
+    test_stale_handles();
 
     test_round_trip(entity, project);
     snprintf(project, sizeof project, "c-query-%.12s", t);
