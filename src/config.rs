@@ -172,16 +172,6 @@ impl ClientBuilder {
         Client::from_builder(self)
     }
 
-    /// The configured base URL (trailing `/` not yet removed).
-    pub fn configured_base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    /// Whether an API key is configured.
-    pub fn has_api_key(&self) -> bool {
-        self.api_key.is_some()
-    }
-
     pub(crate) fn validated_base_url(&self) -> Result<String> {
         let url = self.base_url.trim_end_matches('/').to_string();
         let (scheme, rest) = url.split_once("://").ok_or_else(|| {
