@@ -8,7 +8,6 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::config::ClientBuilder;
@@ -17,13 +16,9 @@ use crate::feedback::{Feedbacks, Refs, NOTE_TYPE, REACTION_TYPE};
 use crate::ids::new_uuid_v7;
 use crate::query::Query;
 use crate::refs::WeaveRef;
-use crate::transport::{Attempt, Failure, Transport};
+use crate::transport::Transport;
 use crate::validate;
-
-/// Batches whose JSON exceeds this are split before sending, as the SDK does (31 MiB).
-const MAX_BATCH_BYTES: usize = 31 * 1024 * 1024;
-/// Ids looked up per query when checking which batch items already landed.
-const LOOKUP_CHUNK: usize = 500;
+use crate::write::Writer;
 
 /// A configured connection to a Weave trace server. `Send + Sync`; clones share one HTTP agent
 /// (keep-alive pool), so clone freely.
@@ -67,94 +62,19 @@ impl Client {
     /// `GET /server_info`: the server's version handshake, as JSON.
     pub fn server_info(&self) -> Result<Value> {
         let body = self.transport.get("/server_info")?;
-        serde_json::from_slice(&body).map_err(|e| Error::Decode {
-            message: format!("server_info: {e}"),
-        })
+        serde_json::from_slice(&body).map_err(|e| Error::decode(format!("server_info: {e}")))
     }
 
     fn query_rows(&self, body: &Value, show_refs: bool) -> Result<Feedbacks> {
-        let bytes = self.transport.post_json("/feedback/query", body)?;
+        let bytes = self
+            .transport
+            .post_json(&self.transport.budget(), "/feedback/query", body)?;
         Feedbacks::from_query_response(&bytes, show_refs)
     }
 
-    /// One attempt at finding which of `ids` exist; used inside the retry loop.
-    fn existing_ids(
-        &self,
-        project_id: &str,
-        ids: &[&str],
-        attempt: &Attempt,
-    ) -> std::result::Result<Vec<String>, Failure> {
-        let mut found = Vec::new();
-        for chunk in ids.chunks(LOOKUP_CHUNK) {
-            let query = match chunk {
-                [one] => Query::id_equals(one),
-                many => Query::new(crate::query::is_in(
-                    crate::query::get_field("id"),
-                    many.iter().map(|i| crate::query::literal(*i)),
-                )),
-            };
-            let body = json!({
-                "project_id": project_id, "fields": ["id"], "query": query,
-                "sort_by": null, "limit": null, "offset": null,
-            });
-            let bytes = self.transport.send_once(
-                "/feedback/query",
-                body.to_string().as_bytes(),
-                attempt,
-            )?;
-            #[derive(Deserialize)]
-            struct Row {
-                id: String,
-            }
-            #[derive(Deserialize)]
-            struct Res {
-                result: Vec<Row>,
-            }
-            let res: Res = serde_json::from_slice(&bytes).map_err(|e| {
-                Failure::Fatal(Error::Decode {
-                    message: format!("id lookup response: {e}"),
-                })
-            })?;
-            found.extend(res.result.into_iter().map(|r| r.id));
-        }
-        Ok(found)
-    }
-
-    /// POSTs a create-like request carrying `id`, retrying without ever storing it twice.
-    fn post_once_only(&self, route: &str, body: &Value, project_id: &str, id: &str) -> Result<()> {
-        let bytes = body.to_string().into_bytes();
-        self.transport.run(|attempt| {
-            if attempt.previous_ambiguous
-                && !self.existing_ids(project_id, &[id], attempt)?.is_empty()
-            {
-                return Ok(());
-            }
-            let res = self.transport.send_once(route, &bytes, attempt)?;
-            check_create_response(&res, 1)
-        })
-    }
-}
-
-/// A create response must be an object with an `id`; a batch response `{"res": [n objects]}`.
-fn check_create_response(body: &[u8], expected: usize) -> std::result::Result<(), Failure> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| {
-        Failure::Fatal(Error::Decode {
-            message: format!("create response: {e}"),
-        })
-    })?;
-    let ok = if let Some(items) = v.get("res") {
-        items
-            .as_array()
-            .is_some_and(|a| a.len() == expected && a.iter().all(|x| x.get("id").is_some()))
-    } else {
-        expected == 1 && v.get("id").is_some_and(Value::is_string)
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(Failure::Fatal(Error::Decode {
-            message: format!("create response has an unexpected shape: {v}"),
-        }))
+    /// The write protocol for one call on `project_id` (its time budget starts now).
+    fn writer<'a>(&'a self, project_id: &'a str) -> Writer<'a> {
+        Writer::new(&self.transport, project_id)
     }
 }
 
@@ -445,6 +365,12 @@ impl NewFeedback {
                     &project_id,
                 )?;
             }
+            Origin::Note | Origin::Reaction if self.annotation_ref.is_some() => {
+                // The server refuses this only after a replace has deleted the original.
+                return Err(Error::InvalidFeedback(
+                    "annotation_ref is not allowed for non-annotation feedback".into(),
+                ));
+            }
             Origin::Note => {
                 validate::note(payload.get("note").and_then(Value::as_str).ok_or_else(|| {
                     Error::InvalidFeedback("a note's payload needs a string \"note\"".into())
@@ -576,8 +502,7 @@ impl RefFeedbackQuery {
     pub fn add(&mut self, feedback: NewFeedback) -> Result<String> {
         let id = feedback.id.clone().unwrap_or_else(new_uuid_v7);
         let body = feedback.request(&self.target, &id)?;
-        self.client()
-            .post_once_only("/feedback/create", &body, &self.query.project_id, &id)?;
+        self.writer().create(&id, &body)?;
         self.query.clear_cache();
         Ok(id)
     }
@@ -600,13 +525,7 @@ impl RefFeedbackQuery {
                 "feedback id must be non-empty".into(),
             ));
         }
-        let body = json!({
-            "project_id": self.query.project_id,
-            "query": Query::id_equals(feedback_id),
-        });
-        self.client()
-            .transport
-            .post_json("/feedback/purge", &body)?;
+        self.writer().purge(&[feedback_id])?;
         self.query.clear_cache();
         Ok(())
     }
@@ -630,10 +549,7 @@ impl RefFeedbackQuery {
             .unwrap_or_else(|| feedback_id.to_string());
         let mut body = feedback.request(&self.target, &id)?;
         body["feedback_id"] = Value::String(feedback_id.to_string());
-        // With id == feedback_id a retry is naturally idempotent (delete, then insert again);
-        // with another id the lookup-before-retry guard keeps it to one row.
-        self.client()
-            .post_once_only("/feedback/replace", &body, &self.query.project_id, &id)?;
+        self.writer().replace(feedback_id, &id, &body)?;
         self.query.clear_cache();
         Ok(id)
     }
@@ -658,60 +574,15 @@ impl RefFeedbackQuery {
             bodies.push(body);
         }
         if !bodies.is_empty() {
-            let pairs: Vec<(&str, &Value)> = ids.iter().map(String::as_str).zip(&bodies).collect();
-            self.send_batch(&pairs)?;
+            let items: Vec<(&str, &Value)> = ids.iter().map(String::as_str).zip(&bodies).collect();
+            self.writer().batch(&items)?;
             self.query.clear_cache();
         }
         Ok(ids)
     }
 
-    fn send_batch(&self, items: &[(&str, &Value)]) -> Result<()> {
-        let body = json!({ "batch": items.iter().map(|(_, b)| *b).collect::<Vec<_>>() });
-        let encoded = body.to_string();
-        if encoded.len() > MAX_BATCH_BYTES && items.len() > 1 {
-            let (a, b) = items.split_at(items.len() / 2);
-            self.send_batch(a)?;
-            return self.send_batch(b);
-        }
-        let project_id = &self.query.project_id;
-        let result = self.client().transport.run(|attempt| {
-            let mut pending: Vec<&(&str, &Value)> = items.iter().collect();
-            if attempt.previous_ambiguous {
-                let ids: Vec<&str> = items.iter().map(|(id, _)| *id).collect();
-                let found = self.client().existing_ids(project_id, &ids, attempt)?;
-                pending.retain(|(id, _)| !found.iter().any(|f| f == id));
-                if pending.is_empty() {
-                    return Ok(());
-                }
-            }
-            let bytes = if pending.len() == items.len() {
-                encoded.as_bytes().to_vec()
-            } else {
-                json!({ "batch": pending.iter().map(|(_, b)| *b).collect::<Vec<_>>() })
-                    .to_string()
-                    .into_bytes()
-            };
-            let res =
-                self.client()
-                    .transport
-                    .send_once("/feedback/batch/create", &bytes, attempt)?;
-            check_create_response(&res, pending.len())
-        });
-        match result {
-            Err(Error::Rejected { status: 413, .. }) if items.len() > 1 => {
-                let (a, b) = items.split_at(items.len() / 2);
-                self.send_batch(a)?;
-                self.send_batch(b)
-            }
-            Err(Error::NotFound { .. }) => {
-                for (id, body) in items {
-                    self.client()
-                        .post_once_only("/feedback/create", body, project_id, id)?;
-                }
-                Ok(())
-            }
-            other => other,
-        }
+    fn writer(&self) -> Writer<'_> {
+        self.client().writer(&self.query.project_id)
     }
 
     fn client(&self) -> &Client {

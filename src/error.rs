@@ -37,6 +37,8 @@ pub enum Error {
         attempts: u32,
         /// The server's reason.
         message: String,
+        /// The feedback ids a write used (empty for reads); see [`Error::feedback_ids`].
+        feedback_ids: Vec<String>,
     },
 
     /// The server answered 404 (missing object, project, or route).
@@ -46,6 +48,8 @@ pub enum Error {
         attempts: u32,
         /// The server's reason.
         message: String,
+        /// The feedback ids a write used (empty for reads); see [`Error::feedback_ids`].
+        feedback_ids: Vec<String>,
     },
 
     /// The server refused the request (any other 4xx); `message` is the server's reason.
@@ -57,19 +61,29 @@ pub enum Error {
         attempts: u32,
         /// The server's reason.
         message: String,
+        /// The feedback ids a write used (empty for reads); see [`Error::feedback_ids`].
+        feedback_ids: Vec<String>,
     },
 
     /// The server kept answering 429 until the retry budget ran out.
-    #[error("rate limited (HTTP 429) after {attempts} attempt(s): {message}")]
+    #[error(
+        "rate limited (HTTP 429) after {attempts} attempt(s): {message}{}",
+        unconfirmed_note(feedback_ids)
+    )]
     RateLimited {
         /// Attempts made, the first included.
         attempts: u32,
         /// The server's reason.
         message: String,
+        /// The feedback ids a write used (empty for reads); see [`Error::feedback_ids`].
+        feedback_ids: Vec<String>,
     },
 
     /// The server kept answering 5xx until the retry budget ran out.
-    #[error("server error (HTTP {status}) after {attempts} attempt(s): {message}")]
+    #[error(
+        "server error (HTTP {status}) after {attempts} attempt(s): {message}{}",
+        unconfirmed_note(feedback_ids)
+    )]
     Server {
         /// The last HTTP status.
         status: u16,
@@ -77,10 +91,12 @@ pub enum Error {
         attempts: u32,
         /// The server's reason.
         message: String,
+        /// The feedback ids a write used (empty for reads); see [`Error::feedback_ids`].
+        feedback_ids: Vec<String>,
     },
 
     /// The connection failed (connect, DNS, TLS, reset, closed without an answer).
-    #[error("transport error after {attempts} attempt(s): {message}{}", last_status_note(*.last_status))]
+    #[error("transport error after {attempts} attempt(s): {message}{}{}", last_status_note(*.last_status), unconfirmed_note(feedback_ids))]
     Transport {
         /// Attempts made, the first included.
         attempts: u32,
@@ -88,10 +104,12 @@ pub enum Error {
         last_status: Option<u16>,
         /// What failed.
         message: String,
+        /// The feedback ids a write used (empty for reads); see [`Error::feedback_ids`].
+        feedback_ids: Vec<String>,
     },
 
     /// An attempt exceeded its timeout, or the whole call exceeded its deadline.
-    #[error("timed out after {attempts} attempt(s): {message}{}", last_status_note(*.last_status))]
+    #[error("timed out after {attempts} attempt(s): {message}{}{}", last_status_note(*.last_status), unconfirmed_note(feedback_ids))]
     Timeout {
         /// Attempts made, the first included.
         attempts: u32,
@@ -99,13 +117,20 @@ pub enum Error {
         last_status: Option<u16>,
         /// Which timeout fired.
         message: String,
+        /// The feedback ids a write used (empty for reads); see [`Error::feedback_ids`].
+        feedback_ids: Vec<String>,
     },
 
     /// The server answered 2xx with a body that is not what the protocol promises.
-    #[error("could not decode the server's response: {message}")]
+    #[error(
+        "could not decode the server's response: {message}{}",
+        unconfirmed_note(feedback_ids)
+    )]
     Decode {
         /// What was wrong.
         message: String,
+        /// The feedback ids a write used (empty for reads); see [`Error::feedback_ids`].
+        feedback_ids: Vec<String>,
     },
 
     /// A bug in this library (for example a caught panic in the C layer).
@@ -119,6 +144,19 @@ fn attempts_note(attempts: u32) -> String {
         format!(" (on attempt {attempts})")
     } else {
         String::new()
+    }
+}
+
+/// After a failure that leaves a write's outcome unknown, the ids to look up before sending the
+/// same feedback again.
+fn unconfirmed_note(ids: &[String]) -> String {
+    match ids {
+        [] => String::new(),
+        [one] => format!(" (feedback id {one} may have been stored)"),
+        [first, ..] => format!(
+            " (feedback ids {first} and {} more may have been stored)",
+            ids.len() - 1
+        ),
     }
 }
 
@@ -193,6 +231,78 @@ impl Error {
         }
     }
 
+    /// A response that is not what the protocol promises.
+    pub(crate) fn decode(message: impl Into<String>) -> Error {
+        Error::Decode {
+            message: message.into(),
+            feedback_ids: Vec::new(),
+        }
+    }
+
+    /// The feedback ids the failed write used, in the order of its items: set on every error
+    /// of an add, batch or replace that got as far as the network, empty otherwise.
+    ///
+    /// After `Server`, `Transport`, `Timeout`, `RateLimited` and `Decode` the rows may or may
+    /// not be stored: look these ids up before sending the same feedback again. After
+    /// `Rejected`, `NotFound` and `Unauthorized` the server stored nothing for this call.
+    pub fn feedback_ids(&self) -> &[String] {
+        match self {
+            Error::Unauthorized { feedback_ids, .. }
+            | Error::NotFound { feedback_ids, .. }
+            | Error::Rejected { feedback_ids, .. }
+            | Error::RateLimited { feedback_ids, .. }
+            | Error::Server { feedback_ids, .. }
+            | Error::Transport { feedback_ids, .. }
+            | Error::Timeout { feedback_ids, .. }
+            | Error::Decode { feedback_ids, .. } => feedback_ids,
+            _ => &[],
+        }
+    }
+
+    /// The first of [`Error::feedback_ids`] (the only one for a single add or a replace).
+    pub fn feedback_id(&self) -> Option<&str> {
+        self.feedback_ids().first().map(String::as_str)
+    }
+
+    /// Records the ids a write used; a no-op for errors that cannot carry them (client-side
+    /// errors, which happen before anything is sent).
+    pub(crate) fn with_feedback_ids(mut self, ids: &[String]) -> Error {
+        match &mut self {
+            Error::Unauthorized { feedback_ids, .. }
+            | Error::NotFound { feedback_ids, .. }
+            | Error::Rejected { feedback_ids, .. }
+            | Error::RateLimited { feedback_ids, .. }
+            | Error::Server { feedback_ids, .. }
+            | Error::Transport { feedback_ids, .. }
+            | Error::Timeout { feedback_ids, .. }
+            | Error::Decode { feedback_ids, .. } => *feedback_ids = ids.to_vec(),
+            _ => {}
+        }
+        self
+    }
+
+    /// Adds what the library did after the failure (`...: message; note`).
+    pub(crate) fn annotate(mut self, note: impl std::fmt::Display) -> Error {
+        match &mut self {
+            Error::InvalidArgument(message)
+            | Error::InvalidRef(message)
+            | Error::InvalidFeedback(message)
+            | Error::Internal(message)
+            | Error::Unauthorized { message, .. }
+            | Error::NotFound { message, .. }
+            | Error::Rejected { message, .. }
+            | Error::RateLimited { message, .. }
+            | Error::Server { message, .. }
+            | Error::Transport { message, .. }
+            | Error::Timeout { message, .. }
+            | Error::Decode { message, .. } => {
+                message.push_str("; ");
+                message.push_str(&note.to_string());
+            }
+        }
+        self
+    }
+
     /// How many HTTP attempts were made, for errors that come from the server or the
     /// network; `None` for client-side errors.
     pub fn attempts(&self) -> Option<u32> {
@@ -219,6 +329,7 @@ mod tests {
             attempts: 3,
             last_status: Some(503),
             message: "connection reset".into(),
+            feedback_ids: Vec::new(),
         };
         assert_eq!(
             e.to_string(),
@@ -234,6 +345,7 @@ mod tests {
         let e = Error::NotFound {
             attempts: 1,
             message: "x".into(),
+            feedback_ids: Vec::new(),
         };
         assert_eq!(e.to_string(), "not found (HTTP 404): x");
         assert_eq!(e.http_status(), Some(404));
@@ -241,6 +353,7 @@ mod tests {
             status: 400,
             attempts: 2,
             message: "bad".into(),
+            feedback_ids: Vec::new(),
         };
         assert_eq!(
             e.to_string(),

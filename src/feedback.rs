@@ -81,11 +81,13 @@ struct WireRow {
 impl Feedback {
     /// Builds a row from one element of a query response.
     pub fn from_value(v: Value) -> Result<Feedback> {
-        let row: WireRow = serde_json::from_value(v).map_err(|e| Error::Decode {
-            message: format!("feedback row: {e}"),
-        })?;
-        let created_at = Timestamp::parse(&row.created_at).ok_or_else(|| Error::Decode {
-            message: format!("feedback row: unreadable created_at {:?}", row.created_at),
+        let row: WireRow =
+            serde_json::from_value(v).map_err(|e| Error::decode(format!("feedback row: {e}")))?;
+        let created_at = Timestamp::parse(&row.created_at).ok_or_else(|| {
+            Error::decode(format!(
+                "feedback row: unreadable created_at {:?}",
+                row.created_at
+            ))
         })?;
         Ok(Feedback {
             id: row.id,
@@ -193,9 +195,8 @@ impl Feedbacks {
         struct Res {
             result: Vec<Value>,
         }
-        let res: Res = serde_json::from_slice(body).map_err(|e| Error::Decode {
-            message: format!("query response: {e}"),
-        })?;
+        let res: Res = serde_json::from_slice(body)
+            .map_err(|e| Error::decode(format!("query response: {e}")))?;
         let rows = res
             .result
             .into_iter()

@@ -38,6 +38,7 @@ mod ids;
 mod pyjson;
 mod transport;
 mod validate;
+mod write;
 
 #[allow(unsafe_code)]
 pub mod ffi;

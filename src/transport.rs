@@ -32,6 +32,9 @@ pub(crate) enum Failure {
         status: u16,
         message: String,
         retry_after: Option<Duration>,
+        /// A 404 from the web framework itself (`{"detail":"Not Found"}`): the route does not
+        /// exist on this server, as opposed to the route refusing the request.
+        route_missing: bool,
     },
     /// The attempt timed out (the request may have reached the server).
     Timeout(String),
@@ -69,31 +72,73 @@ impl Failure {
                     status,
                     attempts,
                     message,
+                    feedback_ids: Vec::new(),
                 },
-                404 => Error::NotFound { attempts, message },
-                429 => Error::RateLimited { attempts, message },
+                404 => Error::NotFound {
+                    attempts,
+                    message,
+                    feedback_ids: Vec::new(),
+                },
+                429 => Error::RateLimited {
+                    attempts,
+                    message,
+                    feedback_ids: Vec::new(),
+                },
                 500..=599 => Error::Server {
                     status,
                     attempts,
                     message,
+                    feedback_ids: Vec::new(),
                 },
                 _ => Error::Rejected {
                     status,
                     attempts,
                     message,
+                    feedback_ids: Vec::new(),
                 },
             },
             Failure::Timeout(message) => Error::Timeout {
                 attempts,
                 last_status,
                 message,
+                feedback_ids: Vec::new(),
             },
             Failure::Transport { message, .. } => Error::Transport {
                 attempts,
                 last_status,
                 message,
+                feedback_ids: Vec::new(),
             },
             Failure::Fatal(e) => e,
+        }
+    }
+}
+
+/// The time one public call may take. Started when the call begins and shared by every request
+/// it makes (id look-ups, retries and their backoff, halves of a split batch, per-item
+/// fallbacks, the restore of a replaced row), so the caller's deadline bounds the whole call.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Budget {
+    /// When the call started and how long it may take; `None`: no deadline.
+    limit: Option<(Instant, Duration)>,
+}
+
+impl Budget {
+    /// Time left, `None` without a deadline.
+    fn remaining(&self) -> Option<Duration> {
+        self.limit
+            .map(|(start, d)| d.saturating_sub(start.elapsed()))
+    }
+
+    fn exceeded(&self, attempts: u32, last_status: Option<u16>) -> Error {
+        Error::Timeout {
+            attempts,
+            last_status,
+            message: format!(
+                "call deadline of {} ms exceeded",
+                self.limit.map_or(0, |(_, d)| d.as_millis())
+            ),
+            feedback_ids: Vec::new(),
         }
     }
 }
@@ -106,8 +151,22 @@ pub(crate) struct Attempt {
     pub number: u32,
     /// How the previous attempt failed, if there was one and it may have reached the server.
     pub previous_ambiguous: bool,
-    timeout: Duration,
+    /// Every request of this attempt (an id look-up and the write itself) ends by then: the
+    /// per-attempt timeout, or the call's deadline when that comes first.
+    ends_at: Instant,
     retry_id: String,
+}
+
+impl Attempt {
+    /// The time left for the next request of this attempt; a timeout failure once none is.
+    fn time_left(&self) -> std::result::Result<Duration, Failure> {
+        let left = self.ends_at.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            Err(Failure::Timeout("attempt timeout reached".into()))
+        } else {
+            Ok(left)
+        }
+    }
 }
 
 /// Sends requests; cheap to share behind an `Arc`.
@@ -170,44 +229,45 @@ impl Transport {
         &self.base_url
     }
 
-    /// POSTs JSON to `route` with the retry policy; returns the 2xx body.
-    pub(crate) fn post_json(&self, route: &str, body: &Value) -> Result<Vec<u8>> {
+    /// A new call's time budget: the configured deadline, starting now.
+    pub(crate) fn budget(&self) -> Budget {
+        Budget {
+            limit: self.deadline.map(|d| (Instant::now(), d)),
+        }
+    }
+
+    /// POSTs JSON to `route` with the retry policy within `budget`; returns the 2xx body.
+    pub(crate) fn post_json(&self, budget: &Budget, route: &str, body: &Value) -> Result<Vec<u8>> {
         let bytes = body.to_string().into_bytes();
-        self.run(|attempt| self.send_once(route, &bytes, attempt))
+        self.run(budget, |attempt| self.post(route, &bytes, attempt))
     }
 
     /// GETs `route` with the retry policy; returns the 2xx body.
     pub(crate) fn get(&self, route: &str) -> Result<Vec<u8>> {
-        self.run(|attempt| self.send(route, None, attempt))
+        self.run(&self.budget(), |attempt| self.send(route, None, attempt))
     }
 
-    /// The retry loop. `attempt` performs one try; the loop decides whether to try again.
+    /// The retry loop. `attempt` performs one try; the loop decides whether to try again,
+    /// and never lets the attempts and the sleeps between them outlast `budget`.
     pub(crate) fn run<T>(
         &self,
+        budget: &Budget,
         mut attempt: impl FnMut(&Attempt) -> std::result::Result<T, Failure>,
     ) -> Result<T> {
-        let start = Instant::now();
         let retry_id = ids::new_uuid_v7();
         let mut last_status = None;
         let mut previous_ambiguous = false;
         let mut number = 1;
         loop {
-            let remaining = self.deadline.map(|d| d.saturating_sub(start.elapsed()));
-            let timeout = remaining.map_or(self.timeout, |r| r.min(self.timeout));
-            if timeout.is_zero() {
-                return Err(Error::Timeout {
-                    attempts: number - 1,
-                    last_status,
-                    message: format!(
-                        "call deadline of {} ms exceeded",
-                        self.deadline.unwrap_or_default().as_millis()
-                    ),
-                });
+            let remaining = budget.remaining();
+            let span = remaining.map_or(self.timeout, |r| r.min(self.timeout));
+            if span.is_zero() {
+                return Err(budget.exceeded(number - 1, last_status));
             }
             let a = Attempt {
                 number,
                 previous_ambiguous,
-                timeout,
+                ends_at: Instant::now() + span,
                 retry_id: retry_id.clone(),
             };
             let failure = match attempt(&a) {
@@ -217,26 +277,17 @@ impl Transport {
             if let Failure::Status { status, .. } = &failure {
                 last_status = Some(*status);
             }
-            let clipped_by_deadline = remaining.is_some_and(|r| r < self.timeout);
-            if clipped_by_deadline && matches!(failure, Failure::Timeout(_)) {
-                return Err(Error::Timeout {
-                    attempts: number,
-                    last_status,
-                    message: format!(
-                        "call deadline of {} ms exceeded",
-                        self.deadline.unwrap_or_default().as_millis()
-                    ),
-                });
+            let out_of_time = budget.remaining().is_some_and(|r| r.is_zero());
+            if out_of_time && matches!(failure, Failure::Timeout(_)) {
+                return Err(budget.exceeded(number, last_status));
             }
             if !failure.retryable() || number > self.max_retries {
                 return Err(failure.into_error(number, last_status));
             }
             previous_ambiguous |= failure.ambiguous();
             let sleep = self.delay_before_retry(number, &failure);
-            if let Some(d) = self.deadline {
-                if start.elapsed() + sleep >= d {
-                    return Err(failure.into_error(number, last_status));
-                }
+            if budget.remaining().is_some_and(|r| sleep >= r) {
+                return Err(failure.into_error(number, last_status));
             }
             thread::sleep(sleep);
             number += 1;
@@ -265,7 +316,8 @@ impl Transport {
         exp.min(self.retry_max_delay).mul_f64(ids::random_unit())
     }
 
-    pub(crate) fn send_once(
+    /// One POST of `body` to `route` as part of `attempt` (no retry of its own).
+    pub(crate) fn post(
         &self,
         route: &str,
         body: &[u8],
@@ -274,19 +326,20 @@ impl Transport {
         self.send(route, Some(body), attempt)
     }
 
-    /// Headers and the attempt's timeout, shared by every request.
-    fn with_common<B>(
+    /// Headers every request carries, and the time left in its attempt as its timeout.
+    fn prepare<B>(
         &self,
         req: ureq::RequestBuilder<B>,
         attempt: &Attempt,
-    ) -> ureq::RequestBuilder<B> {
+    ) -> std::result::Result<ureq::RequestBuilder<B>, Failure> {
+        let timeout = attempt.time_left()?;
         let mut req = req
             .header("Accept", "application/json")
             .header("X-Weave-Retry-Id", &attempt.retry_id);
         if let Some(auth) = &self.authorization {
             req = req.header("Authorization", auth);
         }
-        req.config().timeout_global(Some(attempt.timeout)).build()
+        Ok(req.config().timeout_global(Some(timeout)).build())
     }
 
     fn send(
@@ -298,14 +351,14 @@ impl Transport {
         let url = format!("{}{route}", self.base_url);
         let result = match body {
             Some(body) => self
-                .with_common(
+                .prepare(
                     self.agent
                         .post(&url)
                         .header("Content-Type", "application/json"),
                     attempt,
-                )
+                )?
                 .send(body),
-            None => self.with_common(self.agent.get(&url), attempt).call(),
+            None => self.prepare(self.agent.get(&url), attempt)?.call(),
         };
         let mut resp = result.map_err(map_ureq_error)?;
         let status = resp.status().as_u16();
@@ -321,9 +374,9 @@ impl Transport {
             .read_to_end(&mut bytes)
             .map_err(|e| map_io_error(&e, true))?;
         if bytes.len() as u64 > MAX_RESPONSE_BYTES {
-            return Err(Failure::Fatal(Error::Decode {
-                message: format!("response larger than {MAX_RESPONSE_BYTES} bytes"),
-            }));
+            return Err(Failure::Fatal(Error::decode(format!(
+                "response larger than {MAX_RESPONSE_BYTES} bytes"
+            ))));
         }
         if (200..300).contains(&status) {
             return Ok(bytes);
@@ -342,8 +395,16 @@ impl Transport {
             status,
             message,
             retry_after,
+            route_missing: status == 404 && is_missing_route_body(&bytes),
         })
     }
+}
+
+/// FastAPI answers a request for a route it does not have with exactly this body; Weave's own
+/// 404s (a missing object, project, ...) carry a `reason` instead.
+fn is_missing_route_body(body: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(body)
+        .is_ok_and(|v| v == serde_json::json!({"detail": "Not Found"}))
 }
 
 /// The server's reason: the first of `message`, `error`, `detail`, `reason` (the SDK's order);
@@ -404,13 +465,14 @@ fn map_ureq_error(e: ureq::Error) -> Failure {
         },
         ureq::Error::BadUri(u) => Failure::Fatal(Error::InvalidArgument(format!("bad URL: {u}"))),
         ureq::Error::Http(h) => Failure::Fatal(Error::InvalidArgument(format!("bad request: {h}"))),
-        ureq::Error::BodyExceedsLimit(n) => Failure::Fatal(Error::Decode {
-            message: format!("response body exceeds {n} bytes"),
-        }),
+        ureq::Error::BodyExceedsLimit(n) => {
+            Failure::Fatal(Error::decode(format!("response body exceeds {n} bytes")))
+        }
         other => Failure::Fatal(Error::Transport {
             attempts: 1,
             last_status: None,
             message: other.to_string(),
+            feedback_ids: Vec::new(),
         }),
     }
 }
@@ -524,6 +586,7 @@ mod tests {
             status: s,
             message: format!("status {s}"),
             retry_after: None,
+            route_missing: false,
         }
     }
 
@@ -531,7 +594,7 @@ mod tests {
     fn retries_5xx_then_succeeds_with_one_retry_id() {
         let t = transport(2, None);
         let mut ids = Vec::new();
-        let r = t.run(|a| {
+        let r = t.run(&t.budget(), |a| {
             ids.push(a.retry_id.clone());
             if a.number < 3 {
                 Err(status(500))
@@ -549,7 +612,7 @@ mod tests {
         let t = transport(5, None);
         let mut n = 0;
         let e = t
-            .run(|_| -> std::result::Result<(), _> {
+            .run(&t.budget(), |_| -> std::result::Result<(), _> {
                 n += 1;
                 Err(status(400))
             })
@@ -562,7 +625,7 @@ mod tests {
     fn exhausted_retries_report_attempts_and_last_status() {
         let t = transport(2, None);
         let e = t
-            .run(|a| -> std::result::Result<(), _> {
+            .run(&t.budget(), |a| -> std::result::Result<(), _> {
                 if a.number == 1 {
                     Err(status(503))
                 } else {
@@ -577,7 +640,9 @@ mod tests {
         assert_eq!(e.http_status(), Some(503));
         assert!(matches!(e, Error::Transport { .. }));
         let e = t
-            .run(|_| -> std::result::Result<(), _> { Err(status(429)) })
+            .run(&t.budget(), |_| -> std::result::Result<(), _> {
+                Err(status(429))
+            })
             .unwrap_err();
         assert!(matches!(e, Error::RateLimited { attempts: 3, .. }), "{e}");
     }
@@ -593,6 +658,7 @@ mod tests {
             status: 429,
             message: String::new(),
             retry_after: ra,
+            route_missing: false,
         };
         for retry in 1..5 {
             let d = t.delay_before_retry(retry, &with(Some(Duration::from_secs(5))));
@@ -614,7 +680,7 @@ mod tests {
     fn ambiguity_is_remembered_for_later_attempts() {
         let t = transport(3, None);
         let mut seen = Vec::new();
-        let _ = t.run(|a| -> std::result::Result<(), _> {
+        let _ = t.run(&t.budget(), |a| -> std::result::Result<(), _> {
             seen.push(a.previous_ambiguous);
             match a.number {
                 1 => Err(Failure::Transport {
@@ -633,7 +699,9 @@ mod tests {
         // Unbounded retries: only the deadline can end this loop.
         let t = transport(u32::MAX, Some(Duration::from_millis(50)));
         let e = t
-            .run(|_| -> std::result::Result<(), _> { Err(status(503)) })
+            .run(&t.budget(), |_| -> std::result::Result<(), _> {
+                Err(status(503))
+            })
             .unwrap_err();
         assert!(
             matches!(e, Error::Server { .. } | Error::Timeout { .. }),

@@ -8,41 +8,10 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::Duration;
 
+use common::fixtures::{assert_same_ids, builder, client, rows, CALL};
 use common::TestServer;
 use serde_json::{json, Map, Value};
-use weave_feedback::{Client, ClientBuilder, Error, ErrorKind, NewFeedback};
-
-const CALL: &str = "weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd";
-
-fn builder(srv: &TestServer) -> ClientBuilder {
-    ClientBuilder::new()
-        .base_url(&srv.base_url)
-        .retry_base_delay(Duration::from_millis(1))
-        .retry_max_delay(Duration::from_millis(20))
-}
-
-fn client(srv: &TestServer) -> Client {
-    builder(srv).build().unwrap()
-}
-
-fn rows(c: &Client) -> Vec<weave_feedback::Feedback> {
-    c.ref_feedback(CALL)
-        .unwrap()
-        .execute()
-        .unwrap()
-        .iter()
-        .cloned()
-        .collect()
-}
-
-/// The stored rows are exactly `ids`, in any order (batch items may be stored in any order).
-fn assert_same_ids(stored: &[weave_feedback::Feedback], ids: &[String]) {
-    let mut got: Vec<&str> = stored.iter().map(|f| f.id.as_str()).collect();
-    let mut want: Vec<&str> = ids.iter().map(String::as_str).collect();
-    got.sort_unstable();
-    want.sort_unstable();
-    assert_eq!(got, want);
-}
+use weave_feedback::{ClientBuilder, Error, ErrorKind, NewFeedback};
 
 #[test]
 fn same_id_twice_is_stored_twice_by_the_real_server() {

@@ -733,6 +733,7 @@ mod tests {
                 status: 503,
                 attempts: 3,
                 message: "down".into(),
+                feedback_ids: Vec::new(),
             })
         });
         assert_eq!(status, weave_status::Server);

@@ -12,8 +12,10 @@
 //! one per run shared by all test processes under cargo-nextest. `WEAVE_TEST_ZYGOTE=0` spawns
 //! every server directly (see `zygote()` for the other values).
 //!
-//! std only.
+//! The server harness is std only; `fixtures` holds the client-side helpers.
 #![allow(dead_code)]
+
+pub mod fixtures;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

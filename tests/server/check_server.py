@@ -171,7 +171,7 @@ def main() -> int:
     check("GET /server_info", st == 200 and "min_required_weave_python_version" in b, b)
     observe("server_info", st, b)
     st, b = s.post("/nope", {})
-    check("unknown route -> 404 Not found", (st, b) == (404, {"reason": "Not found"}), (st, b))
+    check("unknown route -> 404 Not Found", (st, b) == (404, {"detail": "Not Found"}), (st, b))
     st, b, _ = s.call("/feedback/create")
     check("GET on POST route -> 405", st == 405, (st, b))
 
@@ -355,8 +355,8 @@ def main() -> int:
     s.faults({"status_for_route": {"/feedback/batch/create": 404}})
     st, b = s.post("/feedback/batch/create", {"batch": items})
     st2, _ = s.post("/feedback/create", create_req())
-    check("status_for_route: batch 404 Not found, create fine",
-          (st, b) == (404, {"reason": "Not found"}) and st2 == 200, (st, b, st2))
+    check("status_for_route: batch 404 Not Found, create fine",
+          (st, b) == (404, {"detail": "Not Found"}) and st2 == 200, (st, b, st2))
 
     s.faults({"too_large_over_items": 1})
     st, b = s.post("/feedback/batch/create", {"batch": [create_req(), create_req()]})

@@ -152,7 +152,8 @@ class State:
         "routes", "fail_first", "fail_status", "fail_body", "fail_content_type",
         "fail_headers", "rate_limit_every", "retry_after", "delay_ms", "delay_first",
         "delay_then_process", "drop_after_commit_first", "drop_before_processing_first",
-        "drop_mode", "status_for_route", "too_large_over_items",
+        "drop_mode", "status_for_route", "too_large_over_items", "fail_after_commit_first",
+        "purge_only_first",
     }
 
     def __init__(self) -> None:
@@ -418,7 +419,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_json(405, {"detail": "Method Not Allowed"}, {"Allow": wanted})
                 return
         else:
-            self.send_json(404, {"reason": "Not found"})
+            # What FastAPI answers for a route it does not have.
+            self.send_json(404, {"detail": "Not Found"})
             return
 
         if path == "/server_info":
@@ -434,7 +436,15 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(401, {"reason": "Unauthorized"})
             return
 
+        if isinstance(drop_after, tuple) and drop_after[0] == "purge_only":
+            # The first half of the server's replace (delete), then a failure before the insert.
+            self.process("/feedback/purge", _purge_body_for_replace(body))
+            self.send_json(drop_after[1], drop_after[2])
+            return
         status, out = self.process(path, body)
+        if isinstance(drop_after, tuple):  # fail after commit: stored, but answered with an error
+            self.send_json(drop_after[1], drop_after[2])
+            return
         if drop_after:
             self.drop(drop_after)
             return
@@ -480,10 +490,16 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 action = ("none",)
             drop_after = None
-            if (action[0] == "none" or (action[0] == "delay" and action[2])) and st.take(
-                "drop_after_commit_first", f.get("drop_after_commit_first")
-            ):
+            processes = action[0] == "none" or (action[0] == "delay" and action[2])
+            if processes and st.take("drop_after_commit_first", f.get("drop_after_commit_first")):
                 drop_after = mode
+            elif processes and st.take("fail_after_commit_first", f.get("fail_after_commit_first")):
+                drop_after = ("fail", int(f.get("fail_status", 503)),
+                              f.get("fail_body", {"reason": "injected"}))
+            elif (processes and path == "/feedback/replace"
+                  and st.take("purge_only_first", f.get("purge_only_first"))):
+                drop_after = ("purge_only", int(f.get("fail_status", 503)),
+                              f.get("fail_body", {"reason": "injected"}))
 
         kind = action[0]
         if kind == "answer":
@@ -559,7 +575,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def _reason_for(status: int) -> dict:
     return {
-        404: {"reason": "Not found"},
+        404: {"detail": "Not Found"},  # FastAPI's missing-route answer
         413: {"reason": "Request too large"},
         401: {"reason": "Unauthorized"},
         429: {"reason": "Too many requests"},
@@ -573,6 +589,15 @@ def _every(st: State, k: int) -> bool:
         st.applied["rate_limit_every"] = st.applied.get("rate_limit_every", 0) + 1
         return True
     return False
+
+
+def _purge_body_for_replace(body: bytes) -> bytes:
+    """The purge the server's replace starts with: the row `feedback_id` of the project."""
+    req = json.loads(body)
+    return json.dumps({
+        "project_id": req["project_id"],
+        "query": {"$expr": {"$eq": [{"$getField": "id"}, {"$literal": req["feedback_id"]}]}},
+    }).encode("utf-8")
 
 
 def _batch_len(body: bytes) -> int:
