@@ -264,6 +264,29 @@ uint16_t weave_error_http_status(const struct weave_error *error);
 uint32_t weave_error_attempts(const struct weave_error *error);
 
 /**
+ * The feedback id a failed add, batch or replace used (for a batch: its first item's id),
+ * borrowed from `error`; NULL when there is none (reads, client-side errors) or `error` is
+ * NULL.
+ *
+ * After `SERVER`, `TRANSPORT`, `TIMEOUT`, `RATE_LIMITED` or `DECODE` the write may or may not
+ * be stored: look this id up before sending the same feedback again. After `REJECTED`,
+ * `NOT_FOUND` or `UNAUTHORIZED` the server stored nothing for the call.
+ */
+const char *weave_error_feedback_id(const struct weave_error *error);
+
+/**
+ * How many feedback ids `error` carries: 1 for a failed add or replace, one per item for a
+ * failed batch, 0 otherwise (and when `error` is NULL).
+ */
+size_t weave_error_feedback_id_count(const struct weave_error *error);
+
+/**
+ * Feedback id `index` of `error` (batch item order), borrowed from `error`; NULL past the end
+ * or when `error` is NULL.
+ */
+const char *weave_error_feedback_id_at(const struct weave_error *error, size_t index);
+
+/**
  * Frees an error. Does nothing when `error` is NULL.
  */
 void weave_error_free(struct weave_error *error);
@@ -676,7 +699,9 @@ enum weave_status weave_ref_feedback_query_add_reaction(struct weave_ref_feedbac
  *
  * Every item is checked before anything is sent: one bad item fails the whole call
  * (`WEAVE_STATUS_INVALID_ARGUMENT`/`_INVALID_FEEDBACK`/`_INVALID_REF`, the message naming the
- * item). Large batches are split; retries never store an item twice. `out_ids` (optional)
+ * item). Large batches are split; retries never store an item twice; when the server refuses
+ * the batch nothing of it stays stored, and the error carries every item's id
+ * (`weave_error_feedback_id_count`/`_at`). `out_ids` (optional)
  * receives the new rows' ids in item order, as an owned `weave_refs` freed with
  * `weave_refs_free`. An empty array sends nothing. Clears the cache on success. Network
  * call: blocks.
@@ -693,10 +718,12 @@ enum weave_status weave_ref_feedback_query_add_batch(struct weave_ref_feedback_q
  * `feedback_type` follows the rules of its type (`wandb.note.1` and `wandb.reaction.1` as
  * notes and reactions, others as in `weave_ref_feedback_query_add`); `payload_json` (NULL
  * means `{}`), `creator` and `annotation_ref` are optional, as for
- * `weave_ref_feedback_query_add`. Every rule that can be checked locally is checked before
- * sending, because the server deletes the old row before validating the new one. `out_id`
- * (optional) receives the row's id (equal to `feedback_id`), an owned string freed with
- * `weave_string_free`. Clears the cache on success. Network call: blocks.
+ * `weave_ref_feedback_query_add`. The server deletes the old row before it validates the new
+ * one, so the library checks every rule it can first, reads the old row before sending, and,
+ * when the replace fails after the server deleted the old row, writes it back with its id and
+ * content (the message says so). `WEAVE_STATUS_OK` means the new content is stored once.
+ * `out_id` (optional) receives the row's id (equal to `feedback_id`), an owned string freed
+ * with `weave_string_free`. Clears the cache on success. Network call: blocks.
  */
 WEAVE_MUST_USE
 enum weave_status weave_ref_feedback_query_replace(struct weave_ref_feedback_query *query,

@@ -533,10 +533,13 @@ impl RefFeedbackQuery {
     /// Replaces row `feedback_id` with `feedback`; returns the new row's id, which is
     /// `feedback_id` itself unless `feedback` sets another id.
     ///
-    /// The server deletes first and validates after, so every rule that can be checked
-    /// locally is checked before sending. Still at risk: rules needing server state (annotation
-    /// spec existence and schema, the server's own emoji count) and a failure between the
-    /// server's delete and insert that outlasts the retries.
+    /// Weave's server deletes the old row before it validates the new one, so: every rule
+    /// that can be checked locally is checked before sending; the old row is read first; and
+    /// when the replace fails and the server had already deleted the old row (a refusal only
+    /// the server can make, such as a missing annotation spec, or a failure between its delete
+    /// and its insert), the old row is written back with its id and content (with a new
+    /// `created_at`), and the error says so. `Ok` means the new content is stored, once. Costs
+    /// one extra query (the read) on every replace.
     pub fn replace(&mut self, feedback_id: &str, feedback: NewFeedback) -> Result<String> {
         if feedback_id.is_empty() {
             return Err(Error::InvalidArgument(
@@ -557,8 +560,11 @@ impl RefFeedbackQuery {
     /// Adds many rows through `/feedback/batch/create`; returns their ids in order.
     ///
     /// All items are checked before anything is sent. Over-large batches are split in halves
-    /// (before sending above 31 MiB, and on a 413); a server without the batch route (404) gets
-    /// one create per item, with the same ids. Retries never store an item twice.
+    /// (before sending above 31 MiB, and on a 413); a server without the batch route gets one
+    /// create per item, with the same ids. Retries never store an item twice. When the server
+    /// refuses the batch, nothing of it stays stored: pieces stored before a refused piece are
+    /// purged again. A failed batch's error carries every item's id
+    /// ([`Error::feedback_ids`]).
     pub fn add_batch(&mut self, items: Vec<NewFeedback>) -> Result<Vec<String>> {
         let mut ids = Vec::with_capacity(items.len());
         let mut bodies = Vec::with_capacity(items.len());

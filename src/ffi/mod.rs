@@ -193,6 +193,8 @@ pub struct weave_error {
     http_status: u16,
     attempts: u32,
     message: Message,
+    /// The ids a failed write used (`Error::feedback_ids`), in item order.
+    feedback_ids: Vec<CString>,
 }
 
 enum Message {
@@ -209,6 +211,7 @@ static FALLBACK_ERROR: weave_error = weave_error {
     message: Message::Static(
         c"internal error: the library could not build an error object (out of memory?)",
     ),
+    feedback_ids: Vec::new(),
 };
 
 impl weave_error {
@@ -256,11 +259,17 @@ fn error_object(err: &Error) -> *mut weave_error {
         let mut text = FallibleText(String::new());
         write!(text, "{err}").ok()?;
         text.0.try_reserve(1).ok()?;
+        let mut feedback_ids = Vec::new();
+        feedback_ids
+            .try_reserve_exact(err.feedback_ids().len())
+            .ok()?;
+        feedback_ids.extend(err.feedback_ids().iter().map(|id| c_string(id.clone())));
         let obj = weave_error {
             status: status_of(err.kind()),
             http_status: err.http_status().unwrap_or(0),
             attempts: err.attempts().unwrap_or(0),
             message: Message::Owned(c_string(text.0)),
+            feedback_ids,
         };
         try_box(obj).map(Box::into_raw)
     }));
@@ -324,6 +333,44 @@ pub unsafe extern "C" fn weave_error_attempts(error: *const weave_error) -> u32 
     ffi_value!(0, {
         // SAFETY: the caller passes NULL or a live error from this library.
         unsafe { error.as_ref() }.map_or(0, |e| e.attempts)
+    })
+}
+
+/// The feedback id a failed add, batch or replace used (for a batch: its first item's id),
+/// borrowed from `error`; NULL when there is none (reads, client-side errors) or `error` is
+/// NULL.
+///
+/// After `SERVER`, `TRANSPORT`, `TIMEOUT`, `RATE_LIMITED` or `DECODE` the write may or may not
+/// be stored: look this id up before sending the same feedback again. After `REJECTED`,
+/// `NOT_FOUND` or `UNAUTHORIZED` the server stored nothing for the call.
+#[no_mangle]
+pub unsafe extern "C" fn weave_error_feedback_id(error: *const weave_error) -> *const c_char {
+    // SAFETY: the caller passes NULL or a live error from this library.
+    unsafe { weave_error_feedback_id_at(error, 0) }
+}
+
+/// How many feedback ids `error` carries: 1 for a failed add or replace, one per item for a
+/// failed batch, 0 otherwise (and when `error` is NULL).
+#[no_mangle]
+pub unsafe extern "C" fn weave_error_feedback_id_count(error: *const weave_error) -> usize {
+    ffi_value!(0, {
+        // SAFETY: the caller passes NULL or a live error from this library.
+        unsafe { error.as_ref() }.map_or(0, |e| e.feedback_ids.len())
+    })
+}
+
+/// Feedback id `index` of `error` (batch item order), borrowed from `error`; NULL past the end
+/// or when `error` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn weave_error_feedback_id_at(
+    error: *const weave_error,
+    index: usize,
+) -> *const c_char {
+    ffi_value!(ptr::null(), {
+        // SAFETY: the caller passes NULL or a live error from this library.
+        unsafe { error.as_ref() }
+            .and_then(|e| e.feedback_ids.get(index))
+            .map_or(ptr::null(), |id| id.as_ptr())
     })
 }
 

@@ -311,7 +311,9 @@ pub unsafe extern "C" fn weave_ref_feedback_query_add_reaction(
 ///
 /// Every item is checked before anything is sent: one bad item fails the whole call
 /// (`WEAVE_STATUS_INVALID_ARGUMENT`/`_INVALID_FEEDBACK`/`_INVALID_REF`, the message naming the
-/// item). Large batches are split; retries never store an item twice. `out_ids` (optional)
+/// item). Large batches are split; retries never store an item twice; when the server refuses
+/// the batch nothing of it stays stored, and the error carries every item's id
+/// (`weave_error_feedback_id_count`/`_at`). `out_ids` (optional)
 /// receives the new rows' ids in item order, as an owned `weave_refs` freed with
 /// `weave_refs_free`. An empty array sends nothing. Clears the cache on success. Network
 /// call: blocks.
@@ -366,10 +368,12 @@ pub unsafe extern "C" fn weave_ref_feedback_query_add_batch(
 /// `feedback_type` follows the rules of its type (`wandb.note.1` and `wandb.reaction.1` as
 /// notes and reactions, others as in `weave_ref_feedback_query_add`); `payload_json` (NULL
 /// means `{}`), `creator` and `annotation_ref` are optional, as for
-/// `weave_ref_feedback_query_add`. Every rule that can be checked locally is checked before
-/// sending, because the server deletes the old row before validating the new one. `out_id`
-/// (optional) receives the row's id (equal to `feedback_id`), an owned string freed with
-/// `weave_string_free`. Clears the cache on success. Network call: blocks.
+/// `weave_ref_feedback_query_add`. The server deletes the old row before it validates the new
+/// one, so the library checks every rule it can first, reads the old row before sending, and,
+/// when the replace fails after the server deleted the old row, writes it back with its id and
+/// content (the message says so). `WEAVE_STATUS_OK` means the new content is stored once.
+/// `out_id` (optional) receives the row's id (equal to `feedback_id`), an owned string freed
+/// with `weave_string_free`. Clears the cache on success. Network call: blocks.
 #[no_mangle]
 #[must_use]
 #[allow(clippy::too_many_arguments)]

@@ -85,6 +85,9 @@ static void test_statics(void) {
     CHECK(weave_error_message(NULL) == NULL);
     CHECK(weave_error_http_status(NULL) == 0);
     CHECK(weave_error_attempts(NULL) == 0);
+    CHECK(weave_error_feedback_id(NULL) == NULL);
+    CHECK(weave_error_feedback_id_count(NULL) == 0);
+    CHECK(weave_error_feedback_id_at(NULL, 0) == NULL);
     CHECK(weave_feedbacks_len(NULL) == 0);
     CHECK(weave_feedbacks_get(NULL, 0) == NULL);
     CHECK(weave_refs_len(NULL) == 0);
@@ -150,6 +153,8 @@ static void test_options(void) {
     CHECK(contains(weave_error_message(err), "url"));
     CHECK(weave_error_http_status(err) == 0);
     CHECK(weave_error_attempts(err) == 0);
+    CHECK(weave_error_feedback_id(err) == NULL); /* nothing was sent */
+    CHECK(weave_error_feedback_id_count(err) == 0);
     weave_error_free(err);
     err = NULL;
 
@@ -783,6 +788,37 @@ static void test_server_statuses(const char *entity, const char *project) {
     CHECK(id == SENTINEL(char *));
     weave_ref_feedback_query_free(nq);
     weave_client_free(nowhere);
+
+    /* A write whose answer is lost names the ids it used, and they are the stored ones. */
+    weave_client *once = make_client(BASE, API_KEY, 0, 0, 0); /* no retries */
+    weave_ref_feedback_query *oq = ref_query(once, ref);
+    CHECK(wt_faults(BASE, "{\"drop_after_commit_first\": 1}") == 200);
+    weave_refs *batch_ids = SENTINEL(weave_refs *);
+    CHECK(weave_ref_feedback_query_add_batch(
+              oq, "[{\"feedback_type\": \"wandb.note.1\", \"payload\": {\"note\": \"a\"}},"
+                  " {\"feedback_type\": \"wandb.note.1\", \"payload\": {\"note\": \"b\"}}]",
+              &batch_ids, &err) == WEAVE_STATUS_TRANSPORT);
+    CHECK(batch_ids == SENTINEL(weave_refs *));
+    weave_error *lost = err;
+    err = NULL;
+    CHECK(weave_error_feedback_id_count(lost) == 2);
+    CHECK(weave_error_feedback_id(lost) != NULL &&
+          strcmp(weave_error_feedback_id(lost), weave_error_feedback_id_at(lost, 0)) == 0);
+    CHECK(weave_error_feedback_id_at(lost, 2) == NULL);
+    CHECK(contains(weave_error_message(lost), "may have been stored"));
+    CHECK(wt_faults(BASE, "{}") == 200);
+    EXPECT(WEAVE_STATUS_OK, weave_ref_feedback_query_refresh(oq, &fs, &err));
+    int stored = 0;
+    for (size_t i = 0; i < weave_feedbacks_len(fs); i++) {
+        const char *fid = weave_feedback_id(weave_feedbacks_get(fs, i));
+        stored += strcmp(fid, weave_error_feedback_id_at(lost, 0)) == 0 ||
+                  strcmp(fid, weave_error_feedback_id_at(lost, 1)) == 0;
+    }
+    CHECK(stored == 2);
+    weave_feedbacks_free(fs);
+    weave_error_free(lost);
+    weave_ref_feedback_query_free(oq);
+    weave_client_free(once);
 
     /* A failed refresh keeps the cache. */
     EXPECT(WEAVE_STATUS_OK, weave_ref_feedback_query_execute(q, &fs, &err));
