@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The C API's tests: build the static library once, compile the header as C and C++, build the
-# C test programs and the C quick start against include/weave_feedback.h and
-# target/debug/libweave_feedback.a, start the test server (tests/server/), and run every
-# program plainly, under valgrind, and compiled with ASan+UBSan.
+# C test programs, the C quick start (also as C++) and the README's C snippet against
+# include/weave_feedback.h and target/debug/libweave_feedback.a, start the test server
+# (tests/server/), and run every program plainly, under valgrind, and compiled with ASan+UBSan;
+# the quick start and the README snippet also on their failure paths (server down, wrong key,
+# bad ref), which must print the library's message and leak nothing.
 #
 # Usage: tests/c/run.sh   (from anywhere; needs gcc, g++, valgrind, python3; uses go if present)
 # Env:   WEAVE_C_SKIP_VALGRIND=1 / WEAVE_C_SKIP_ASAN=1  to skip a mode
@@ -117,6 +119,21 @@ build() { # build OUT SRC [extra flags...]
 step "build c_api" build "$out/c_api" "$here/c_api.c"
 step "build threads" build "$out/threads" "$here/threads.c"
 step "build quickstart" build "$out/quickstart" examples/c/quickstart.c
+build_cxx() { # the quick start is what C users copy, into C++ too: no C-only constructs
+    "$CXX" -std=c++11 -Wall -Wextra -Werror -g -O1 -I"$repo/include" -x c++ \
+        examples/c/quickstart.c -x none "$LIB" "${LDLIBS[@]}" -o "$out/quickstart_cxx"
+}
+step "build quickstart as C++11" build_cxx
+readme_snippet() { # the ```c block of the README's "Using it from C", wrapped in main()
+    {
+        printf '#include <stdio.h>\n#include "weave_feedback.h"\nint main(void) {\n'
+        awk '/^## Using it from C/ { s = 1 } s && /^```c$/ { c = 1; next }
+             c && /^```$/ { exit } c' README.md
+        printf 'return st == WEAVE_STATUS_OK ? 0 : 1;\n}\n'
+    } >"$out/readme_snippet.c"
+    grep -q weave_client_new "$out/readme_snippet.c" && build "$out/readme_snippet" "$out/readme_snippet.c"
+}
+step "build the README's C snippet" readme_snippet
 if [ "${WEAVE_C_SKIP_ASAN:-0}" != 1 ]; then
     step "build c_api (ASan+UBSan)" build "$out/c_api_asan" "$here/c_api.c" "${SAN[@]}"
     step "build threads (ASan+UBSan)" build "$out/threads_asan" "$here/threads.c" "${SAN[@]}"
@@ -150,15 +167,61 @@ quickstart() { # quickstart [wrapper...]: the example against the test server
         grep -q "helpfulness" "$out/quickstart.log" && grep -q "2 rows remain" "$out/quickstart.log"
 }
 
+# fails_with URL KEY REF PATTERN CMD...: CMD (the quick start, or a wrapper around it) run with
+# WF_TRACE_SERVER_URL=URL, WANDB_API_KEY=KEY and the argument REF must exit with 1 and print
+# PATTERN (a grep BRE) exactly once, and print no "(null)", no "HTTP 0" and no valgrind report.
+fails_with() {
+    local url="$1" key="$2" ref="$3" pattern="$4"
+    shift 4
+    local log="$out/fails_with.log"
+    env WF_TRACE_SERVER_URL="$url" WANDB_API_KEY="$key" "$@" "$ref" >"$log" 2>&1
+    local rc=$?
+    cat "$log"
+    if [ "$rc" -ne 1 ]; then
+        echo "exit status $rc, expected 1"
+        return 1
+    fi
+    if [ "$(grep -o -- "$pattern" "$log" | wc -l)" -ne 1 ]; then
+        echo "expected \"$pattern\" once in the output"
+        return 1
+    fi
+    if grep -q -e '(null)' -e 'HTTP 0' -e '^==[0-9]*==' "$log"; then
+        echo "the output has \"(null)\", \"HTTP 0\" or a valgrind report"
+        return 1
+    fi
+}
+closed_url="http://127.0.0.1:9" # the discard port: nothing listens on it here
+# quickstart_failures SUFFIX CMD...: the three ways the quick start can fail, each one step.
+quickstart_failures() {
+    local sfx="$1"
+    shift
+    step "quickstart, server down$sfx" fails_with "$closed_url" "$api_key" "$ref_ok" \
+        "transport error .*[Cc]onnection" "$@"
+    step "quickstart, wrong key$sfx" fails_with "$WEAVE_TEST_BASE_URL" wrong "$ref_ok" \
+        "unauthorized (HTTP 401)" "$@"
+    step "quickstart, bad ref$sfx" fails_with "$WEAVE_TEST_BASE_URL" "$api_key" \
+        "weave://not-a-ref" "invalid ref" "$@"
+}
+ref_ok="weave:///c-quickstart/demo/call/0192f3a4-5b6c-7d8e-9f01-000000000000"
+# Valgrind's own exit status must differ from the programs' 1; the last option wins.
+VALGRIND_FAILS=("${VALGRIND[@]}" --error-exitcode=99)
+
 # ------------------------------------------------------------------------------ run
 step "c_api" "$out/c_api"
 step "threads" "$out/threads"
 step "quickstart" quickstart "$out/quickstart"
+quickstart_failures "" "$out/quickstart"
+quickstart_failures " (C++)" "$out/quickstart_cxx"
+step "README snippet, server down" fails_with "$closed_url" "$api_key" "" \
+    "^transport error .*[Cc]onnection" "$out/readme_snippet"
 
 if [ "${WEAVE_C_SKIP_VALGRIND:-0}" != 1 ]; then
     step "c_api under valgrind" "${VALGRIND[@]}" "$out/c_api"
     step "threads under valgrind" "${VALGRIND[@]}" "$out/threads"
     step "quickstart under valgrind" quickstart "${VALGRIND[@]}" "$out/quickstart"
+    quickstart_failures " under valgrind" "${VALGRIND_FAILS[@]}" "$out/quickstart"
+    step "README snippet, server down, under valgrind" fails_with "$closed_url" "$api_key" "" \
+        "^transport error .*[Cc]onnection" "${VALGRIND_FAILS[@]}" "$out/readme_snippet"
 fi
 
 if [ "${WEAVE_C_SKIP_ASAN:-0}" != 1 ]; then
@@ -174,6 +237,7 @@ if [ "${WEAVE_C_SKIP_ASAN:-0}" != 1 ]; then
     step "c_api with ASan+UBSan" c_api_asan
     step "threads with ASan+UBSan" "$out/threads_asan"
     step "quickstart with ASan+UBSan" quickstart "$out/quickstart_asan"
+    quickstart_failures " with ASan+UBSan" "$out/quickstart_asan"
 fi
 
 finish
