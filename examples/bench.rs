@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "weave:///bench/bench/call/{}",
         weave_feedback::new_uuid_v7()
     );
-    let mut q = client.ref_feedback(&call)?;
+    let mut q = client.ref_feedback_query(&call)?;
 
     let t = Instant::now();
     for i in 0..n {

@@ -18,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::from_env()?;
     println!("server: {}", client.base_url());
 
-    let mut feedback = client.ref_feedback(&call)?;
+    let mut feedback = client.ref_feedback_query(&call)?;
     let reaction = feedback.add_reaction("👍", Some("Dana"))?;
     let note = feedback.add_note("Clear and correct answer.", None)?;
     let score: Map<String, Value> = json!({"score": 4}).as_object().cloned().unwrap_or_default();

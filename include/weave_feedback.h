@@ -228,12 +228,6 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * A static, never-freed, human-readable description of `status`, for logs. A value that is
- * not a `weave_status` gets a generic text (never NULL, never a crash).
- */
-const char *weave_status_str(enum weave_status status);
-
-/**
  * This library's version, `"MAJOR.MINOR.PATCH"`: a static string, never freed.
  */
 const char *weave_feedback_version(void);
@@ -297,6 +291,12 @@ void weave_error_free(struct weave_error *error);
  * getter returned (those are borrowed from their handle).
  */
 void weave_string_free(char *string);
+
+/**
+ * A static, never-freed, human-readable description of `status`, for logs. A value that is
+ * not a `weave_status` gets a generic text (never NULL, never a crash).
+ */
+const char *weave_status_str(enum weave_status status);
 
 /**
  * New options holding the defaults from the environment, as Weave's SDK resolves them:

@@ -167,55 +167,76 @@ fn last_status_note(status: Option<u16>) -> String {
     }
 }
 
-/// The coarse classification of an [`Error`]; one variant per C `weave_status` (but `Ok`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// See [`Error::InvalidArgument`].
-    InvalidArgument,
-    /// See [`Error::InvalidRef`].
-    InvalidRef,
-    /// See [`Error::InvalidFeedback`].
-    InvalidFeedback,
-    /// See [`Error::Unauthorized`].
-    Unauthorized,
-    /// See [`Error::NotFound`].
-    NotFound,
-    /// See [`Error::Rejected`].
-    Rejected,
-    /// See [`Error::RateLimited`].
-    RateLimited,
-    /// See [`Error::Server`].
-    Server,
-    /// See [`Error::Transport`].
-    Transport,
-    /// See [`Error::Timeout`].
-    Timeout,
-    /// See [`Error::Decode`].
-    Decode,
-    /// See [`Error::Internal`].
-    Internal,
+/// The one table of error kinds: the variant (the same name in [`Error`], [`ErrorKind`] and
+/// the C `weave_status`), its fixed C status value, and its short description. Everything
+/// that lists the kinds is generated from it by `$then`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! with_error_kinds {
+    ($then:ident) => {
+        $then! {
+            (InvalidArgument, 1, "invalid argument"),
+            (InvalidRef, 2, "invalid ref"),
+            (InvalidFeedback, 3, "invalid feedback"),
+            (Unauthorized, 4, "unauthorized"),
+            (NotFound, 5, "not found"),
+            (Rejected, 6, "rejected by the server"),
+            (RateLimited, 7, "rate limited"),
+            (Server, 8, "server error"),
+            (Transport, 9, "transport error"),
+            (Timeout, 10, "timed out"),
+            (Decode, 11, "could not decode the server's response"),
+            (Internal, 12, "internal error"),
+        }
+    };
 }
 
-impl Error {
-    /// The error's kind.
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
-            Error::InvalidRef(_) => ErrorKind::InvalidRef,
-            Error::InvalidFeedback(_) => ErrorKind::InvalidFeedback,
-            Error::Unauthorized { .. } => ErrorKind::Unauthorized,
-            Error::NotFound { .. } => ErrorKind::NotFound,
-            Error::Rejected { .. } => ErrorKind::Rejected,
-            Error::RateLimited { .. } => ErrorKind::RateLimited,
-            Error::Server { .. } => ErrorKind::Server,
-            Error::Transport { .. } => ErrorKind::Transport,
-            Error::Timeout { .. } => ErrorKind::Timeout,
-            Error::Decode { .. } => ErrorKind::Decode,
-            Error::Internal(_) => ErrorKind::Internal,
+macro_rules! define_error_kind {
+    ($(($kind:ident, $code:literal, $text:literal)),* $(,)?) => {
+        /// The coarse classification of an [`Error`]; one variant per C `weave_status` (but
+        /// `Ok`), with the same name as the [`Error`] variant it classifies.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorKind {
+            $(
+                #[doc = concat!("See [`Error::", stringify!($kind), "`].")]
+                $kind,
+            )*
         }
-    }
 
+        impl ErrorKind {
+            /// Every kind, in the order of their C status values (1 to 12).
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$kind),*];
+
+            /// The C `weave_status` value of this kind.
+            pub fn code(self) -> i32 {
+                match self {
+                    $(ErrorKind::$kind => $code,)*
+                }
+            }
+
+            /// A short description (`"timed out"`), as C's `weave_status_str` gives it.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$kind => $text,)*
+                }
+            }
+        }
+
+        impl Error {
+            /// The error's kind.
+            pub fn kind(&self) -> ErrorKind {
+                match self {
+                    $(Error::$kind { .. } => ErrorKind::$kind,)*
+                }
+            }
+        }
+    };
+}
+
+with_error_kinds!(define_error_kind);
+
+impl Error {
     /// The HTTP status of the (last) response behind this error, if there was one.
     pub fn http_status(&self) -> Option<u16> {
         match self {
@@ -279,6 +300,16 @@ impl Error {
             _ => {}
         }
         self
+    }
+
+    /// Names the batch item a client-side error is about (`item 2: ...`).
+    pub(crate) fn annotate_item(self, index: usize) -> Error {
+        match self {
+            Error::InvalidArgument(m) => Error::InvalidArgument(format!("item {index}: {m}")),
+            Error::InvalidRef(m) => Error::InvalidRef(format!("item {index}: {m}")),
+            Error::InvalidFeedback(m) => Error::InvalidFeedback(format!("item {index}: {m}")),
+            other => other,
+        }
     }
 
     /// Adds what the library did after the failure (`...: message; note`).

@@ -12,7 +12,7 @@
 //!
 //! # fn main() -> Result<(), weave_feedback::Error> {
 //! let client = Client::from_env()?; // WANDB_API_KEY, WF_TRACE_SERVER_URL, ...
-//! let mut call = client.ref_feedback("weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd")?;
+//! let mut call = client.ref_feedback_query("weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd")?;
 //! call.add_reaction("👍", Some("Dana"))?;
 //! call.add_note("Great answer", None)?;
 //! let mut score = serde_json::Map::new();
@@ -30,7 +30,10 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod feedback;
+pub mod feedback_query;
+pub mod new_feedback;
 pub mod query;
+pub mod ref_feedback_query;
 pub mod refs;
 pub mod timestamp;
 
@@ -43,12 +46,15 @@ mod write;
 #[allow(unsafe_code)]
 pub mod ffi;
 
-pub use client::{Client, FeedbackQuery, NewFeedback, OptionalText, RefFeedbackQuery};
+pub use client::Client;
 pub use config::{ClientBuilder, Environment};
 pub use error::{Error, ErrorKind, Result};
 pub use feedback::{Feedback, Feedbacks, Refs};
+pub use feedback_query::FeedbackQuery;
 pub use ids::new_uuid_v7;
+pub use new_feedback::{NewFeedback, OptionalText};
 pub use query::Query;
+pub use ref_feedback_query::RefFeedbackQuery;
 pub use refs::{RefKind, WeaveRef};
 pub use transport::USER_AGENT;
 pub use validate::{MAX_NOTE_CHARS, MAX_PAYLOAD_CHARS};

@@ -32,7 +32,7 @@ fn obj(v: Value) -> Map<String, Value> {
 fn add_reaction_note_and_custom_then_query_them_back() {
     let srv = TestServer::start();
     let c = client(&srv);
-    let mut q = c.ref_feedback(CALL).unwrap();
+    let mut q = c.ref_feedback_query(CALL).unwrap();
     let r = q.add_reaction("🎉", Some("Dana")).unwrap();
     let n = q.add_note("nice", None).unwrap();
     let s = q
@@ -80,7 +80,7 @@ fn add_reaction_note_and_custom_then_query_them_back() {
 #[test]
 fn kwargs_merge_into_the_stored_payload() {
     let srv = TestServer::start();
-    let mut q = client(&srv).ref_feedback(CALL).unwrap();
+    let mut q = client(&srv).ref_feedback_query(CALL).unwrap();
     q.add(NewFeedback::custom("x", obj(json!({"a": 1, "b": 2}))).extra_field("b", 3))
         .unwrap();
     let rows = q.execute().unwrap();
@@ -93,7 +93,7 @@ fn kwargs_merge_into_the_stored_payload() {
 #[test]
 fn reserved_prefix_is_refused_locally_but_reactions_pass() {
     let srv = TestServer::start();
-    let mut q = client(&srv).ref_feedback(CALL).unwrap();
+    let mut q = client(&srv).ref_feedback_query(CALL).unwrap();
     let err = q
         .add(NewFeedback::custom("wandb.custom", Map::new()))
         .unwrap_err();
@@ -112,7 +112,7 @@ fn reserved_prefix_is_refused_locally_but_reactions_pass() {
 fn execute_caches_and_add_purge_clear_the_cache_but_failures_do_not() {
     let srv = TestServer::start();
     let c = client(&srv);
-    let mut q = c.ref_feedback(CALL).unwrap();
+    let mut q = c.ref_feedback_query(CALL).unwrap();
     assert_eq!(q.execute().unwrap().len(), 0);
     assert_eq!(q.execute().unwrap().len(), 0);
     assert_eq!(
@@ -141,8 +141,8 @@ fn execute_caches_and_add_purge_clear_the_cache_but_failures_do_not() {
 fn refresh_always_fetches_and_replaces_the_cache() {
     let srv = TestServer::start();
     let c = client(&srv);
-    let mut reader = c.ref_feedback(CALL).unwrap();
-    let mut writer = c.ref_feedback(CALL).unwrap();
+    let mut reader = c.ref_feedback_query(CALL).unwrap();
+    let mut writer = c.ref_feedback_query(CALL).unwrap();
     assert_eq!(reader.execute().unwrap().len(), 0);
     writer.add_note("from elsewhere", None).unwrap();
     assert_eq!(reader.execute().unwrap().len(), 0, "stale, as in the SDK");
@@ -159,8 +159,8 @@ fn refresh_always_fetches_and_replaces_the_cache() {
 fn project_query_refs_filters_offset_and_limit() {
     let srv = TestServer::start();
     let c = client(&srv);
-    let mut a = c.ref_feedback(CALL).unwrap();
-    let mut b = c.ref_feedback(OTHER_CALL).unwrap();
+    let mut a = c.ref_feedback_query(CALL).unwrap();
+    let mut b = c.ref_feedback_query(OTHER_CALL).unwrap();
     a.add_note("1", None).unwrap();
     b.add_note("2", None).unwrap();
     a.add_reaction("👍", None).unwrap();
@@ -234,13 +234,13 @@ fn original_ref_string_is_what_gets_stored_and_matched() {
     let srv = TestServer::start();
     let c = client(&srv);
     let short = "weave:///acme/chatbot/object/rubric";
-    let mut q = c.ref_feedback(short).unwrap();
+    let mut q = c.ref_feedback_query(short).unwrap();
     q.add_note("on the unversioned ref", None).unwrap();
     let rows = q.execute().unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].weave_ref, short, "not re-serialised as :latest");
     let latest = c
-        .ref_feedback("weave:///acme/chatbot/object/rubric:latest")
+        .ref_feedback_query("weave:///acme/chatbot/object/rubric:latest")
         .unwrap()
         .execute()
         .unwrap();
@@ -251,7 +251,7 @@ fn original_ref_string_is_what_gets_stored_and_matched() {
 fn purge_deletes_by_id_and_unknown_ids_succeed() {
     let srv = TestServer::start();
     let c = client(&srv);
-    let mut q = c.ref_feedback(CALL).unwrap();
+    let mut q = c.ref_feedback_query(CALL).unwrap();
     let keep = q.add_note("keep", None).unwrap();
     let drop = q.add_note("drop", None).unwrap();
     q.purge(&drop).unwrap();
@@ -265,7 +265,7 @@ fn purge_deletes_by_id_and_unknown_ids_succeed() {
 fn replace_keeps_the_id_and_refuses_invalid_replacements_before_deleting() {
     let srv = TestServer::start();
     let c = client(&srv);
-    let mut q = c.ref_feedback(CALL).unwrap();
+    let mut q = c.ref_feedback_query(CALL).unwrap();
     let id = q.add_note("typo", None).unwrap();
     let new_id = q.replace(&id, NewFeedback::note("fixed typo")).unwrap();
     assert_eq!(new_id, id);
@@ -300,7 +300,7 @@ fn replace_keeps_the_id_and_refuses_invalid_replacements_before_deleting() {
 fn batch_create_returns_ids_in_order() {
     let srv = TestServer::start();
     let c = client(&srv);
-    let mut q = c.ref_feedback(CALL).unwrap();
+    let mut q = c.ref_feedback_query(CALL).unwrap();
     let ids = q
         .add_batch(vec![
             NewFeedback::note("one"),
@@ -323,7 +323,7 @@ fn batch_create_returns_ids_in_order() {
 #[test]
 fn annotation_feedback_rules() {
     let srv = TestServer::start();
-    let mut q = client(&srv).ref_feedback(CALL).unwrap();
+    let mut q = client(&srv).ref_feedback_query(CALL).unwrap();
     // Well-formed, but the spec object does not exist on the server: 404 from Weave itself.
     let err = q
         .add(
@@ -355,7 +355,7 @@ fn annotation_feedback_rules() {
 #[test]
 fn server_side_validation_messages_come_through() {
     let srv = TestServer::start();
-    let mut q = client(&srv).ref_feedback(CALL).unwrap();
+    let mut q = client(&srv).ref_feedback_query(CALL).unwrap();
     // A payload string that looks like a truncated ref is rejected by the server's rewriting.
     // The client knows that rule and refuses first.
     let err = q
@@ -391,7 +391,7 @@ fn headers_auth_and_user_agent() {
         .api_key("KEY123")
         .build()
         .unwrap();
-    good.ref_feedback(CALL)
+    good.ref_feedback_query(CALL)
         .unwrap()
         .add_note("hi", None)
         .unwrap();
@@ -421,7 +421,7 @@ fn headers_auth_and_user_agent() {
         let err = bad
             .build()
             .unwrap()
-            .ref_feedback(CALL)
+            .ref_feedback_query(CALL)
             .unwrap()
             .add_note("hi", None)
             .unwrap_err();
@@ -442,7 +442,7 @@ fn one_client_shared_across_threads() {
         for t in 0..4 {
             let c = c.clone();
             s.spawn(move || {
-                let mut q = c.ref_feedback(CALL).unwrap();
+                let mut q = c.ref_feedback_query(CALL).unwrap();
                 for i in 0..5 {
                     q.add_note(&format!("thread {t} note {i}"), None).unwrap();
                 }
@@ -450,5 +450,8 @@ fn one_client_shared_across_threads() {
             });
         }
     });
-    assert_eq!(c.ref_feedback(CALL).unwrap().execute().unwrap().len(), 20);
+    assert_eq!(
+        c.ref_feedback_query(CALL).unwrap().execute().unwrap().len(),
+        20
+    );
 }

@@ -18,7 +18,7 @@ fn same_id_twice_is_stored_twice_by_the_real_server() {
     // The protocol fact our exactly-once design works around.
     let srv = TestServer::start();
     let c = client(&srv);
-    let mut q = c.ref_feedback(CALL).unwrap();
+    let mut q = c.ref_feedback_query(CALL).unwrap();
     q.add(NewFeedback::note("a").id("dup-id")).unwrap();
     q.add(NewFeedback::note("a").id("dup-id")).unwrap();
     assert_eq!(rows(&c).len(), 2);
@@ -29,7 +29,11 @@ fn five_hundreds_then_success_is_one_row_and_one_retry_id() {
     let srv = TestServer::start();
     srv.set_faults(r#"{"fail_first": 2, "fail_status": 500, "routes": ["/feedback/create"]}"#);
     let c = client(&srv);
-    let id = c.ref_feedback(CALL).unwrap().add_note("n", None).unwrap();
+    let id = c
+        .ref_feedback_query(CALL)
+        .unwrap()
+        .add_note("n", None)
+        .unwrap();
     assert_eq!(srv.request_count("/feedback/create"), 3);
     let stats: Value = serde_json::from_str(&srv.stats()).unwrap();
     let retry_ids = stats["retry_ids"]["/feedback/create"].as_array().unwrap();
@@ -48,7 +52,7 @@ fn a_400_is_tried_once() {
     let srv = TestServer::start();
     srv.set_faults(r#"{"fail_first": 5, "fail_status": 400, "routes": ["/feedback/create"]}"#);
     let err = client(&srv)
-        .ref_feedback(CALL)
+        .ref_feedback_query(CALL)
         .unwrap()
         .add_note("n", None)
         .unwrap_err();
@@ -61,7 +65,7 @@ fn a_final_4xx_after_retries_says_which_attempt_it_was() {
     let srv = TestServer::start();
     srv.set_faults(r#"{"fail_first": 1, "fail_status": 503, "routes": ["/feedback/create"]}"#);
     let err = client(&srv)
-        .ref_feedback(CALL)
+        .ref_feedback_query(CALL)
         .unwrap()
         .add_reaction("👍👍", None)
         .unwrap_err();
@@ -87,7 +91,7 @@ fn rate_limits_are_retried_honouring_retry_after() {
         r#"{"rate_limit_every": 2, "retry_after": "0", "routes": ["/feedback/create"]}"#,
     );
     let c = client(&srv);
-    let mut q = c.ref_feedback(CALL).unwrap();
+    let mut q = c.ref_feedback_query(CALL).unwrap();
     for i in 0..4 {
         q.add_note(&format!("n{i}"), None).unwrap();
     }
@@ -102,7 +106,7 @@ fn retry_after_as_http_date_is_accepted() {
         r#"{"rate_limit_every": 2, "retry_after": "Sun, 06 Nov 1994 08:49:37 GMT", "routes": ["/feedback/create"]}"#,
     );
     let c = client(&srv);
-    let mut q = c.ref_feedback(CALL).unwrap();
+    let mut q = c.ref_feedback_query(CALL).unwrap();
     q.add_note("a", None).unwrap();
     q.add_note("b", None).unwrap();
     assert_eq!(rows(&c).len(), 2);
@@ -114,7 +118,7 @@ fn lost_response_after_commit_still_gives_exactly_one_row_and_the_same_id() {
     srv.set_faults(r#"{"drop_after_commit_first": 1, "routes": ["/feedback/create"]}"#);
     let c = client(&srv);
     let id = c
-        .ref_feedback(CALL)
+        .ref_feedback_query(CALL)
         .unwrap()
         .add_reaction("👍", None)
         .unwrap();
@@ -133,7 +137,11 @@ fn dropped_before_processing_is_resent() {
     let srv = TestServer::start();
     srv.set_faults(r#"{"drop_before_processing_first": 1, "routes": ["/feedback/create"]}"#);
     let c = client(&srv);
-    let id = c.ref_feedback(CALL).unwrap().add_note("n", None).unwrap();
+    let id = c
+        .ref_feedback_query(CALL)
+        .unwrap()
+        .add_note("n", None)
+        .unwrap();
     let stored = rows(&c);
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].id, id);
@@ -151,7 +159,7 @@ fn late_commit_of_a_timed_out_attempt_leaves_only_one_id() {
         .build()
         .unwrap();
     let id = c
-        .ref_feedback(CALL)
+        .ref_feedback_query(CALL)
         .unwrap()
         .add_note("slow", None)
         .unwrap();
@@ -179,7 +187,11 @@ fn hung_attempt_is_retried_to_exactly_one_row() {
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();
-    let id = c.ref_feedback(CALL).unwrap().add_note("n", None).unwrap();
+    let id = c
+        .ref_feedback_query(CALL)
+        .unwrap()
+        .add_note("n", None)
+        .unwrap();
     srv.wait_idle();
     let stored = rows(&c);
     assert_eq!(stored.len(), 1);
@@ -195,7 +207,7 @@ fn persistent_timeouts_report_timeout_with_attempts() {
         .max_retries(1)
         .build()
         .unwrap();
-    let err = c.ref_feedback(CALL).unwrap().execute().unwrap_err();
+    let err = c.ref_feedback_query(CALL).unwrap().execute().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
     assert_eq!(err.attempts(), Some(2));
 }
@@ -210,7 +222,7 @@ fn deadline_bounds_the_whole_call() {
         .build()
         .unwrap();
     // Unbounded retries: only the deadline can end this call.
-    let err = c.ref_feedback(CALL).unwrap().execute().unwrap_err();
+    let err = c.ref_feedback_query(CALL).unwrap().execute().unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::Server | ErrorKind::Timeout),
         "{err}"
@@ -227,7 +239,7 @@ fn deadline_cuts_a_hung_attempt_and_says_so() {
         .deadline(Some(Duration::from_millis(300)))
         .build()
         .unwrap();
-    let err = c.ref_feedback(CALL).unwrap().execute().unwrap_err();
+    let err = c.ref_feedback_query(CALL).unwrap().execute().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
     assert!(err.to_string().contains("deadline of 300 ms"), "{err}");
     assert_eq!(err.attempts(), Some(1));
@@ -238,7 +250,7 @@ fn exhausted_retries_name_the_kind_attempts_and_status() {
     let srv = TestServer::start();
     let c = builder(&srv).max_retries(2).build().unwrap();
     srv.set_faults(r#"{"fail_first": 100, "fail_status": 503}"#);
-    let err = c.ref_feedback(CALL).unwrap().execute().unwrap_err();
+    let err = c.ref_feedback_query(CALL).unwrap().execute().unwrap_err();
     assert!(
         matches!(
             err,
@@ -253,7 +265,7 @@ fn exhausted_retries_name_the_kind_attempts_and_status() {
     assert!(err.to_string().contains("after 3 attempt(s)"), "{err}");
 
     srv.set_faults(r#"{"rate_limit_every": 1, "retry_after": "0"}"#);
-    let err = c.ref_feedback(CALL).unwrap().execute().unwrap_err();
+    let err = c.ref_feedback_query(CALL).unwrap().execute().unwrap_err();
     assert!(
         matches!(err, Error::RateLimited { attempts: 3, .. }),
         "{err}"
@@ -267,7 +279,7 @@ fn batch_falls_back_to_single_creates_on_404_keeping_ids() {
     srv.set_faults(r#"{"status_for_route": {"/feedback/batch/create": 404}}"#);
     let c = client(&srv);
     let ids = c
-        .ref_feedback(CALL)
+        .ref_feedback_query(CALL)
         .unwrap()
         .add_batch(vec![
             NewFeedback::note("a"),
@@ -291,7 +303,7 @@ fn batch_splits_in_halves_on_413() {
     srv.set_faults(r#"{"too_large_over_items": 1}"#);
     let c = client(&srv);
     let ids = c
-        .ref_feedback(CALL)
+        .ref_feedback_query(CALL)
         .unwrap()
         .add_batch(vec![
             NewFeedback::note("0"),
@@ -311,7 +323,11 @@ fn batch_with_lost_response_is_stored_once() {
     srv.set_faults(r#"{"drop_after_commit_first": 1, "routes": ["/feedback/batch/create"]}"#);
     let c = client(&srv);
     let items: Vec<NewFeedback> = (0..5).map(|i| NewFeedback::note(format!("n{i}"))).collect();
-    let ids = c.ref_feedback(CALL).unwrap().add_batch(items).unwrap();
+    let ids = c
+        .ref_feedback_query(CALL)
+        .unwrap()
+        .add_batch(items)
+        .unwrap();
     let stored = rows(&c);
     assert_eq!(stored.len(), 5);
     assert_same_ids(&stored, &ids);
@@ -321,7 +337,7 @@ fn batch_with_lost_response_is_stored_once() {
 fn replace_with_lost_response_leaves_one_row() {
     let srv = TestServer::start();
     let c = client(&srv);
-    let mut q = c.ref_feedback(CALL).unwrap();
+    let mut q = c.ref_feedback_query(CALL).unwrap();
     let id = q.add_note("before", None).unwrap();
     srv.set_faults(r#"{"drop_after_commit_first": 1, "routes": ["/feedback/replace"]}"#);
     assert_eq!(q.replace(&id, NewFeedback::note("after")).unwrap(), id);
@@ -342,7 +358,7 @@ fn connection_refused_is_a_transport_error() {
         .retry_base_delay(Duration::from_millis(1))
         .build()
         .unwrap();
-    let err = c.ref_feedback(CALL).unwrap().execute().unwrap_err();
+    let err = c.ref_feedback_query(CALL).unwrap().execute().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
     assert_eq!(err.attempts(), Some(2));
     assert_eq!(err.http_status(), None);
@@ -389,7 +405,7 @@ fn malformed_success_body_is_a_decode_error() {
         .base_url(format!("http://127.0.0.1:{port}"))
         .build()
         .unwrap();
-    let err = c.ref_feedback(CALL).unwrap().execute().unwrap_err();
+    let err = c.ref_feedback_query(CALL).unwrap().execute().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
     server.join().unwrap();
 }
@@ -398,7 +414,7 @@ fn malformed_success_body_is_a_decode_error() {
 fn hostile_input_is_refused_before_any_request() {
     let srv = TestServer::start();
     let c = client(&srv);
-    let mut q = c.ref_feedback(CALL).unwrap();
+    let mut q = c.ref_feedback_query(CALL).unwrap();
     let big: Map<String, Value> = json!({"blob": "é".repeat(200_000)})
         .as_object()
         .unwrap()
@@ -421,7 +437,7 @@ fn hostile_input_is_refused_before_any_request() {
             ErrorKind::InvalidFeedback,
         ),
         (
-            c.ref_feedback("weave:///acme/chatbot/object/x:y/key/%G1")
+            c.ref_feedback_query("weave:///acme/chatbot/object/x:y/key/%G1")
                 .unwrap_err(),
             ErrorKind::InvalidRef,
         ),

@@ -90,7 +90,7 @@ fn replace_that_returns_ok_stored_the_new_content_exactly_once_under_every_fault
             .timeout(Duration::from_millis(500))
             .build()
             .unwrap();
-        let mut q = c.ref_feedback(CALL).unwrap();
+        let mut q = c.ref_feedback_query(CALL).unwrap();
         let id = add_original(&mut q);
         srv.set_faults(fault);
         let got = q.replace(&id, NewFeedback::note("replacement"));
@@ -131,7 +131,7 @@ fn replace_refused_after_the_servers_delete_leaves_the_original() {
     for (what, replacement, kind) in cases {
         let srv = TestServer::start();
         let c = client(&srv);
-        let mut q = c.ref_feedback(CALL).unwrap();
+        let mut q = c.ref_feedback_query(CALL).unwrap();
         let id = add_original(&mut q);
         let err = q.replace(&id, replacement).unwrap_err();
         assert_eq!(err.kind(), kind, "{what}: {err}");
@@ -146,7 +146,7 @@ fn replace_refused_after_the_servers_delete_leaves_the_original() {
 fn replace_failing_after_every_delete_writes_the_original_back() {
     let srv = TestServer::start();
     let c = builder(&srv).max_retries(2).build().unwrap();
-    let mut q = c.ref_feedback(CALL).unwrap();
+    let mut q = c.ref_feedback_query(CALL).unwrap();
     let id = add_original(&mut q);
     srv.set_faults(
         r#"{"purge_only_first": 100, "fail_status": 503, "routes": ["/feedback/replace"]}"#,
@@ -166,7 +166,7 @@ fn replace_failing_after_every_delete_writes_the_original_back() {
 fn replace_with_an_annotation_ref_on_a_note_is_refused_before_sending() {
     let srv = TestServer::start();
     let c = client(&srv);
-    let mut q = c.ref_feedback(CALL).unwrap();
+    let mut q = c.ref_feedback_query(CALL).unwrap();
     let id = add_original(&mut q);
     let replacement =
         NewFeedback::note("replacement").annotation_ref("weave:///acme/chatbot/object/rating:abc");
@@ -183,7 +183,7 @@ fn replace_with_an_annotation_ref_on_a_note_is_refused_before_sending() {
 fn a_batch_refused_with_404_stores_nothing_and_is_not_resent_item_by_item() {
     let srv = TestServer::start();
     let c = client(&srv);
-    let mut q = c.ref_feedback(CALL).unwrap();
+    let mut q = c.ref_feedback_query(CALL).unwrap();
     let err = q
         .add_batch(vec![NewFeedback::note("fine"), annotation_without_spec()])
         .unwrap_err();
@@ -205,7 +205,7 @@ fn a_batch_sent_in_pieces_stores_nothing_when_one_piece_is_refused() {
     for fault in pieces {
         let srv = TestServer::start();
         let c = client(&srv);
-        let mut q = c.ref_feedback(CALL).unwrap();
+        let mut q = c.ref_feedback_query(CALL).unwrap();
         srv.set_faults(fault);
         let items = vec![
             NewFeedback::note("one"),
@@ -228,7 +228,7 @@ fn a_batch_sent_in_pieces_stores_nothing_when_one_piece_is_refused() {
 fn failed_writes_carry_the_ids_they_used() {
     let srv = TestServer::start();
     let c = builder(&srv).max_retries(0).build().unwrap();
-    let mut q = c.ref_feedback(CALL).unwrap();
+    let mut q = c.ref_feedback_query(CALL).unwrap();
 
     srv.set_faults(r#"{"drop_after_commit_first": 1}"#);
     let err = q.add_note("lost answer", None).unwrap_err();
@@ -286,7 +286,7 @@ fn the_deadline_bounds_every_request_of_a_write() {
             .deadline(Some(deadline))
             .build()
             .unwrap();
-        let mut q = c.ref_feedback(CALL).unwrap();
+        let mut q = c.ref_feedback_query(CALL).unwrap();
         srv.set_faults(fault);
         let items: Vec<NewFeedback> = (0..40)
             .map(|i| NewFeedback::note(format!("n{i}")))

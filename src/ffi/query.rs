@@ -4,15 +4,12 @@
 use std::ffi::c_char;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use serde_json::Value;
-
 use super::{arg_ref, arg_str, free_handle, into_handle};
 use super::{opt_json_object, opt_str, owned_c_string, Out};
 use super::{weave_client, weave_error, weave_feedbacks, weave_refs, weave_status};
-use crate::client::{FeedbackQuery, NewFeedback, RefFeedbackQuery};
-use crate::error::{Error, Result};
 use crate::feedback::{Feedbacks, Refs};
 use crate::query::Query;
+use crate::{FeedbackQuery, NewFeedback, RefFeedbackQuery};
 
 /// A lazily fetched, cached query over one project's feedback (the Python SDK's
 /// `FeedbackQuery`). Owned by the caller, freed with `weave_feedback_query_free`. Usable from any
@@ -97,7 +94,6 @@ pub unsafe extern "C" fn weave_feedback_query_new(
             .with_offset(optional_count(offset))
             .with_limit(optional_count(limit))
             .with_show_refs(show_refs);
-        query.request_body()?;
         out.set(into_handle(weave_feedback_query {
             query: Mutex::new(query),
         }));
@@ -332,29 +328,7 @@ pub unsafe extern "C" fn weave_ref_feedback_query_add_batch(
         let items_json = unsafe { arg_str(items_json, "items_json") }?;
         // SAFETY: NULL or valid for a write.
         let out_ids = unsafe { Out::optional(out_ids) };
-        let items = match serde_json::from_str::<Value>(items_json) {
-            Ok(Value::Array(items)) => items,
-            Ok(_) => {
-                return Err(Error::InvalidArgument(
-                    "items_json must be a JSON array".into(),
-                ))
-            }
-            Err(e) => {
-                return Err(Error::InvalidArgument(format!(
-                    "items_json is not valid JSON: {e}"
-                )))
-            }
-        };
-        let items = items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                NewFeedback::from_value(item).map_err(|e| match e {
-                    Error::InvalidArgument(m) => Error::InvalidArgument(format!("item {i}: {m}")),
-                    other => other,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let items = NewFeedback::list_from_json(items_json)?;
         let ids = locked(&query.query).add_batch(items)?;
         if let Some(out) = out_ids {
             out.set(weave_refs::new_handle(&Refs::new(ids)));

@@ -25,7 +25,7 @@ pub fn client(srv: &TestServer) -> Client {
 
 /// Every row on [`CALL`], read with a fresh client-side query.
 pub fn rows(c: &Client) -> Vec<Feedback> {
-    c.ref_feedback(CALL)
+    c.ref_feedback_query(CALL)
         .unwrap()
         .execute()
         .unwrap()

@@ -1,0 +1,70 @@
+//! Handles: moved to the heap when handed to C, freed by their `_free`, and tracked while
+//! live so that a double free, a use after free or a handle of the wrong type is caught.
+
+use super::client::{weave_client, weave_client_options};
+use super::feedbacks::{weave_feedbacks, weave_refs};
+use super::query::{weave_feedback_query, weave_ref_feedback_query};
+
+/// Moves a handle to the heap and hands it to C (freed by the matching `_free`).
+pub(crate) fn into_handle<T: Handle>(value: T) -> *mut T {
+    let p = Box::into_raw(Box::new(value));
+    registry::register(p);
+    p
+}
+
+/// Frees a handle made by [`into_handle`]. NULL does nothing, and so does a pointer that is
+/// not a live handle of type `T` (a second free, or a pointer from elsewhere): a detected
+/// double free is ignored instead of corrupting the heap.
+///
+/// # Safety
+/// `p` is NULL or a pointer the caller got from this library; no other thread uses it.
+pub(crate) unsafe fn free_handle<T: Handle>(p: *mut T) {
+    if !p.is_null() && registry::unregister(p) {
+        // SAFETY: the registry held `p`, so it came from `into_handle::<T>` and was not freed.
+        drop(unsafe { Box::from_raw(p) });
+    }
+}
+
+/// The handle types: made by [`into_handle`], tracked by the registry.
+pub(crate) trait Handle: 'static {}
+impl Handle for weave_client_options {}
+impl Handle for weave_client {}
+impl Handle for weave_feedback_query {}
+impl Handle for weave_ref_feedback_query {}
+impl Handle for weave_feedbacks {}
+impl Handle for weave_refs {}
+
+/// The live handles, by address and type. It turns the commonest C mistakes (a double free,
+/// a use after free, a handle of the wrong type) into an error or a no-op instead of undefined
+/// behaviour. It cannot catch a stale pointer whose address a new handle of the same type has
+/// taken since; correct ownership is still the caller's job.
+pub(crate) mod registry {
+    use std::any::TypeId;
+    use std::collections::HashSet;
+    use std::sync::{Mutex, MutexGuard, PoisonError};
+
+    static LIVE: Mutex<Option<HashSet<(usize, TypeId)>>> = Mutex::new(None);
+
+    fn live() -> MutexGuard<'static, Option<HashSet<(usize, TypeId)>>> {
+        // The set stays consistent even if a panic interrupted a holder: take it over.
+        LIVE.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn register<T: 'static>(p: *const T) {
+        live()
+            .get_or_insert_with(HashSet::new)
+            .insert((p as usize, TypeId::of::<T>()));
+    }
+
+    pub(crate) fn unregister<T: 'static>(p: *const T) -> bool {
+        live()
+            .as_mut()
+            .is_some_and(|set| set.remove(&(p as usize, TypeId::of::<T>())))
+    }
+
+    pub(crate) fn is_live<T: 'static>(p: *const T) -> bool {
+        live()
+            .as_ref()
+            .is_some_and(|set| set.contains(&(p as usize, TypeId::of::<T>())))
+    }
+}

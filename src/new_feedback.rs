@@ -1,0 +1,331 @@
+//! `NewFeedback`: what to add (type, payload, optional fields), the client-side rules it must
+//! pass, and the create request body it becomes.
+
+use serde_json::{json, Map, Value};
+
+use crate::error::{Error, Result};
+use crate::feedback::{NOTE_TYPE, REACTION_TYPE};
+use crate::refs::WeaveRef;
+use crate::validate;
+
+/// Feedback to add: a type, a payload, and the optional fields of a create request.
+///
+/// Built with [`NewFeedback::custom`] (the SDK's `add()`, with its rules), or with
+/// [`NewFeedback::note`] / [`NewFeedback::reaction`] (the SDK's `add_note` / `add_reaction`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewFeedback {
+    feedback_type: String,
+    payload: Map<String, Value>,
+    extra: Map<String, Value>,
+    creator: Option<String>,
+    annotation_ref: Option<String>,
+    pub(crate) id: Option<String>,
+    origin: Origin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Origin {
+    Custom,
+    Note,
+    Reaction,
+}
+
+impl NewFeedback {
+    /// Custom or annotation feedback: the SDK's `add(feedback_type, payload)`. The reserved
+    /// `wandb.` prefix is refused unless an annotation ref is set.
+    pub fn custom(feedback_type: impl Into<String>, payload: Map<String, Value>) -> NewFeedback {
+        NewFeedback {
+            feedback_type: feedback_type.into(),
+            payload,
+            extra: Map::new(),
+            creator: None,
+            annotation_ref: None,
+            id: None,
+            origin: Origin::Custom,
+        }
+    }
+
+    /// A note (`wandb.note.1`, `{"note": text}`); 1 to 1024 characters.
+    pub fn note(text: impl Into<String>) -> NewFeedback {
+        let mut f = NewFeedback::custom(NOTE_TYPE, Map::new());
+        f.payload.insert("note".into(), Value::String(text.into()));
+        f.origin = Origin::Note;
+        f
+    }
+
+    /// A reaction (`wandb.reaction.1`, `{"emoji": emoji}`); exactly one emoji.
+    pub fn reaction(emoji: impl Into<String>) -> NewFeedback {
+        let mut f = NewFeedback::custom(REACTION_TYPE, Map::new());
+        f.payload
+            .insert("emoji".into(), Value::String(emoji.into()));
+        f.origin = Origin::Reaction;
+        f
+    }
+
+    /// Feedback of any type, with the rules of that type: `wandb.note.1` and
+    /// `wandb.reaction.1` are checked as notes and reactions (as [`NewFeedback::note`] and
+    /// [`NewFeedback::reaction`] would), every other type as [`NewFeedback::custom`]. Used where
+    /// the type arrives as data: batches and replaces.
+    pub fn of_type(feedback_type: impl Into<String>, payload: Map<String, Value>) -> NewFeedback {
+        let mut f = NewFeedback::custom(feedback_type, payload);
+        f.origin = match f.feedback_type.as_str() {
+            NOTE_TYPE => Origin::Note,
+            REACTION_TYPE => Origin::Reaction,
+            _ => Origin::Custom,
+        };
+        f
+    }
+
+    /// Reads one item of a JSON batch: `{"feedback_type": str, "payload": object?,
+    /// "creator": str?, "annotation_ref": str?, "id": str?}` (types as in
+    /// [`NewFeedback::of_type`]). Unknown keys are refused, so a typo cannot drop a field.
+    pub fn from_value(item: &Value) -> Result<NewFeedback> {
+        let bad = |m: &str| Error::InvalidArgument(format!("batch item: {m}"));
+        let obj = item
+            .as_object()
+            .ok_or_else(|| bad("must be a JSON object"))?;
+        if let Some(k) = obj.keys().find(|k| {
+            !matches!(
+                k.as_str(),
+                "feedback_type" | "payload" | "creator" | "annotation_ref" | "id"
+            )
+        }) {
+            return Err(bad(&format!("unknown key {k:?}")));
+        }
+        let opt_str = |k: &str| -> Result<Option<String>> {
+            match obj.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(bad(&format!("{k} must be a string or null"))),
+            }
+        };
+        let feedback_type =
+            opt_str("feedback_type")?.ok_or_else(|| bad("feedback_type is required"))?;
+        let payload = match obj.get("payload") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(p)) => p.clone(),
+            Some(_) => return Err(bad("payload must be a JSON object")),
+        };
+        let mut f = NewFeedback::of_type(feedback_type, payload)
+            .creator(opt_str("creator")?)
+            .annotation_ref(opt_str("annotation_ref")?);
+        f.id = opt_str("id")?;
+        Ok(f)
+    }
+
+    /// One extra payload field (the SDK's `**kwargs`); it wins over a payload key of that name.
+    pub fn extra_field(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
+
+    /// Extra payload fields (the SDK's `**kwargs`); they win over payload keys.
+    pub fn extra_fields(mut self, fields: Map<String, Value>) -> Self {
+        self.extra.extend(fields);
+        self
+    }
+
+    /// Display name of whoever gives the feedback (`"Dana"`, or an `Option`).
+    pub fn creator(mut self, creator: impl OptionalText) -> Self {
+        self.creator = creator.into_option();
+        self
+    }
+
+    /// The annotation spec ref, for `wandb.annotation.<name>` feedback (a string, or an
+    /// `Option`). Empty means none, as in the SDK.
+    pub fn annotation_ref(mut self, r: impl OptionalText) -> Self {
+        self.annotation_ref = r.into_option().filter(|s| !s.is_empty());
+        self
+    }
+
+    /// Uses this row id instead of a generated UUIDv7 (the caller then owns uniqueness).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// The final payload: `payload` updated with the extra fields.
+    pub fn merged_payload(&self) -> Map<String, Value> {
+        let mut p = self.payload.clone();
+        for (k, v) in &self.extra {
+            p.insert(k.clone(), v.clone());
+        }
+        p
+    }
+
+    /// Reads a batch given as JSON text: an array of items as [`NewFeedback::from_value`]
+    /// reads them. Errors name the item (`item 2: ...`).
+    pub fn list_from_json(text: &str) -> Result<Vec<NewFeedback>> {
+        let items = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Array(items)) => items,
+            Ok(_) => {
+                return Err(Error::InvalidArgument(
+                    "a batch must be a JSON array".into(),
+                ))
+            }
+            Err(e) => {
+                return Err(Error::InvalidArgument(format!(
+                    "a batch is not valid JSON: {e}"
+                )))
+            }
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| NewFeedback::from_value(item).map_err(|e| e.annotate_item(i)))
+            .collect()
+    }
+
+    /// Every client-side rule, then the create request body (protocol spec 3.2, field order).
+    pub(crate) fn request(&self, target: &WeaveRef, id: &str) -> Result<Value> {
+        let project_id = target.project_id();
+        let payload = self.merged_payload();
+        match self.origin {
+            Origin::Custom => {
+                validate::generic_add(
+                    &self.feedback_type,
+                    self.annotation_ref.as_deref(),
+                    &payload,
+                    &project_id,
+                )?;
+            }
+            Origin::Note | Origin::Reaction if self.annotation_ref.is_some() => {
+                // The server refuses this only after a replace has deleted the original.
+                return Err(Error::InvalidFeedback(
+                    "annotation_ref is not allowed for non-annotation feedback".into(),
+                ));
+            }
+            Origin::Note => {
+                validate::note(payload.get("note").and_then(Value::as_str).ok_or_else(|| {
+                    Error::InvalidFeedback("a note's payload needs a string \"note\"".into())
+                })?)?
+            }
+            Origin::Reaction => {
+                validate::reaction(payload.get("emoji").and_then(Value::as_str).ok_or_else(
+                    || {
+                        Error::InvalidFeedback(
+                            "a reaction's payload needs a string \"emoji\"".into(),
+                        )
+                    },
+                )?)?
+            }
+        }
+        if id.is_empty() {
+            return Err(Error::InvalidArgument(
+                "a feedback id must be non-empty".into(),
+            ));
+        }
+        let payload = Value::Object(payload);
+        validate::embedded_refs(&payload)?;
+        if let Some(c) = &self.creator {
+            validate::embedded_refs(&Value::String(c.clone()))?;
+        }
+        if let Value::Object(p) = &payload {
+            validate::payload_size(p)?;
+        }
+        Ok(json!({
+            "id": id,
+            "project_id": project_id,
+            "weave_ref": target.as_str(),
+            "creator": self.creator,
+            "feedback_type": self.feedback_type,
+            "payload": payload,
+            "annotation_ref": self.annotation_ref,
+            "runnable_ref": null,
+            "call_ref": null,
+            "trigger_ref": null,
+            "queue_id": null,
+            "wb_user_id": null,
+        }))
+    }
+}
+
+/// Text that may be absent: `&str`, `String`, or an `Option` of either, so optional fields
+/// take `"Dana"` and `Some(name)`/`None` alike.
+pub trait OptionalText {
+    /// The text, or `None`.
+    fn into_option(self) -> Option<String>;
+}
+
+impl OptionalText for &str {
+    fn into_option(self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+impl OptionalText for String {
+    fn into_option(self) -> Option<String> {
+        Some(self)
+    }
+}
+impl OptionalText for &String {
+    fn into_option(self) -> Option<String> {
+        Some(self.clone())
+    }
+}
+impl OptionalText for Option<&str> {
+    fn into_option(self) -> Option<String> {
+        self.map(str::to_string)
+    }
+}
+impl OptionalText for Option<String> {
+    fn into_option(self) -> Option<String> {
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CALL: &str = "weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd";
+
+    #[test]
+    fn create_body_matches_the_sdk_field_for_field() {
+        let target = WeaveRef::parse(CALL).unwrap();
+        let body = NewFeedback::reaction("🎉")
+            .creator("Dana")
+            .request(&target, "0192f3b0-11aa-7c3d-8e5f-6a7b8c9d0e1f")
+            .unwrap();
+        assert_eq!(
+            body.to_string(),
+            r#"{"id":"0192f3b0-11aa-7c3d-8e5f-6a7b8c9d0e1f","project_id":"acme/chatbot","weave_ref":"weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd","creator":"Dana","feedback_type":"wandb.reaction.1","payload":{"emoji":"🎉"},"annotation_ref":null,"runnable_ref":null,"call_ref":null,"trigger_ref":null,"queue_id":null,"wb_user_id":null}"#
+        );
+    }
+
+    #[test]
+    fn kwargs_win_over_payload_keys() {
+        let mut p = Map::new();
+        p.insert("a".into(), 1.into());
+        p.insert("b".into(), 2.into());
+        let f = NewFeedback::custom("x", p).extra_field("b", 3);
+        assert_eq!(
+            Value::Object(f.merged_payload()).to_string(),
+            r#"{"a":1,"b":3}"#
+        );
+    }
+
+    #[test]
+    fn batch_items_from_json() {
+        let f = NewFeedback::from_value(
+            &json!({"feedback_type": "wandb.note.1", "payload": {"note": "hi"}, "id": "x"}),
+        )
+        .unwrap();
+        assert_eq!(f.origin, Origin::Note);
+        assert_eq!(f.id.as_deref(), Some("x"));
+        for bad in [
+            json!([]),
+            json!({"payload": {}}),
+            json!({"feedback_type": "t", "payload": [1]}),
+            json!({"feedback_type": "t", "creatr": "typo"}),
+            json!({"feedback_type": 3}),
+        ] {
+            assert!(
+                matches!(
+                    NewFeedback::from_value(&bad),
+                    Err(Error::InvalidArgument(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+}
