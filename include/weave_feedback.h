@@ -53,8 +53,9 @@
  *
  * Secrets. No error message ever contains the API key.
  *
- * Link: -lweave_feedback (libweave_feedback.so), or libweave_feedback.a plus
- *   -lpthread -ldl -lm.
+ * Link: after `make install`, `cc app.c $(pkg-config --cflags --libs weave-feedback)` (the shared
+ *   library, SONAME libweave_feedback.so.MAJOR), `pkg-config --static` for libweave_feedback.a
+ *   (which also needs -lpthread -ldl -lm), or CMake's find_package(WeaveFeedback).
  */
 
 #ifndef WEAVE_FEEDBACK_H

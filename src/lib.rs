@@ -4,8 +4,8 @@
 //! reactions, notes and typed payloads (scores, labels, annotations) on calls and objects,
 //! and queries over them. It mirrors the Python SDK's `FeedbackQuery`, `Feedbacks` and
 //! `RefFeedbackQuery`, adds exactly-once retries, batch creates and a safe replace, and is
-//! exposed to C, C++, Go and Ruby through `extern "C"` functions (module `ffi`, header
-//! `include/weave_feedback.h`).
+//! exposed to C, C++, Go, Ruby and Python through `extern "C"` functions (module `ffi`, header
+//! `include/weave_feedback.h`), compiled only with the `capi` feature.
 //!
 //! ```no_run
 //! use weave_feedback::{Client, NewFeedback};
@@ -43,6 +43,7 @@ mod transport;
 mod validate;
 mod write;
 
+#[cfg(feature = "capi")]
 #[allow(unsafe_code)]
 pub mod ffi;
 

@@ -20,9 +20,11 @@ stage() {
 }
 
 stage "cargo fmt --check" cargo fmt --all -- --check
-stage "cargo clippy" cargo clippy --all-targets --locked -- -D warnings
-stage "cargo doc (warnings are errors)" env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked --quiet
-stage "Rust tests (unit, integration against Weave's server, header, doc)" cargo test --locked
+stage "cargo clippy" cargo clippy --all-targets --all-features --locked -- -D warnings
+stage "cargo clippy (default features: what Rust users build, no C ABI)" \
+    cargo clippy --lib --locked -- -D warnings
+stage "cargo doc (warnings are errors)" env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features --locked --quiet
+stage "Rust tests (unit, integration against Weave's server, header, doc)" cargo test --all-features --locked
 stage "Rust quick start" bash examples/quickstart.sh
 stage "benchmark example (debug build: runs, numbers not checked)" env WEAVE_BENCH_PROFILE=dev bash examples/bench.sh 50
 stage "C tests (plain, valgrind, ASan+UBSan, C++ header, C quick start)" bash tests/c/run.sh
