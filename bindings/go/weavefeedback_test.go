@@ -133,8 +133,8 @@ func wantError(t *testing.T, err error, status Status, httpStatus int) *Error {
 }
 
 func TestVersion(t *testing.T) {
-	if v := Version(); strings.Count(v, ".") != 2 {
-		t.Fatalf("version %q", v)
+	if v := Version(); strings.Count(v, ".") != 2 || v != HeaderVersion() {
+		t.Fatalf("library version %q, header version %q", v, HeaderVersion())
 	}
 	if StatusInvalidRef != 2 || StatusInvalidFeedback != 3 || StatusInternal != 12 {
 		t.Fatal("status values differ from the C contract")
@@ -148,7 +148,7 @@ func TestAddQueryPurge(t *testing.T) {
 	client := newClient(t)
 	defer client.Close()
 	ref := newRef(t, "chatbot")
-	q := must(client.RefFeedback(ref))
+	q := must(client.RefFeedbackQuery(ref))
 	defer q.Close()
 
 	reaction := must(q.AddReaction("👍", Creator("Dana")))
@@ -226,13 +226,13 @@ func TestErrors(t *testing.T) {
 	client := newClient(t)
 	defer client.Close()
 
-	_, err := client.RefFeedback("not a ref")
+	_, err := client.RefFeedbackQuery("not a ref")
 	wantError(t, err, StatusInvalidRef, 0)
 	if StatusOf(err) != StatusInvalidRef || !strings.Contains(err.Error(), "invalid ref") {
 		t.Errorf("error text %q", err)
 	}
 
-	q := must(client.RefFeedback(newRef(t, "errors")))
+	q := must(client.RefFeedbackQuery(newRef(t, "errors")))
 	defer q.Close()
 	_, err = q.AddNote("")
 	wantError(t, err, StatusInvalidFeedback, 0)
@@ -242,13 +242,13 @@ func TestErrors(t *testing.T) {
 	wantError(t, err, StatusInvalidArgument, 0)
 	_, err = q.AddNote("cut\x00short") // would be silently truncated by C.CString
 	wantError(t, err, StatusInvalidArgument, 0)
-	_, err = client.ProjectFeedback("go-tests", "a/b", ProjectQuery{})
+	_, err = client.FeedbackQuery("go-tests", "a/b", FeedbackQueryOptions{})
 	wantError(t, err, StatusInvalidArgument, 0)
 
 	if apiKey != "" { // the server wants a key: without one, 401
 		anon := newClient(t, WithAPIKey(""))
 		defer anon.Close()
-		aq := must(anon.RefFeedback(newRef(t, "errors")))
+		aq := must(anon.RefFeedbackQuery(newRef(t, "errors")))
 		defer aq.Close()
 		_, err = aq.Execute()
 		wantError(t, err, StatusUnauthorized, 401)
@@ -262,7 +262,7 @@ func TestRetryAfter503(t *testing.T) {
 	setFaults(t, `{"fail_first": 1, "fail_status": 503, "routes": ["/feedback/create"]}`)
 	client := newClient(t, WithRetryBaseDelay(10*time.Millisecond))
 	defer client.Close()
-	q := must(client.RefFeedback(newRef(t, "retry")))
+	q := must(client.RefFeedbackQuery(newRef(t, "retry")))
 	defer q.Close()
 
 	id := must(q.AddReaction("🎉"))
@@ -279,13 +279,16 @@ func TestServerErrorAfterRetries(t *testing.T) {
 	setFaults(t, `{"fail_first": 100, "fail_status": 503, "routes": ["/feedback/create"]}`)
 	client := newClient(t, WithMaxRetries(1), WithRetryBaseDelay(time.Millisecond))
 	defer client.Close()
-	q := must(client.RefFeedback(newRef(t, "retry")))
+	q := must(client.RefFeedbackQuery(newRef(t, "retry")))
 	defer q.Close()
 
 	_, err := q.AddNote("never stored")
 	e := wantError(t, err, StatusServer, 503)
 	if e.Attempts != 2 {
 		t.Errorf("want 2 attempts, got %d", e.Attempts)
+	}
+	if len(e.FeedbackIDs) != 1 || len(e.FeedbackIDs[0]) != 36 {
+		t.Errorf("want the note's id in the error, got %q", e.FeedbackIDs)
 	}
 	if n := len(rowsByID(t, q)); n != 0 {
 		t.Errorf("want no rows, got %d", n)
@@ -294,13 +297,13 @@ func TestServerErrorAfterRetries(t *testing.T) {
 
 func TestCloseIsIdempotent(t *testing.T) {
 	client := newClient(t)
-	q := must(client.RefFeedback(newRef(t, "close")))
+	q := must(client.RefFeedbackQuery(newRef(t, "close")))
 	for i := 0; i < 3; i++ {
 		if err := client.Close(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := client.RefFeedback(newRef(t, "close")); !errors.Is(err, ErrClosed) {
+	if _, err := client.RefFeedbackQuery(newRef(t, "close")); !errors.Is(err, ErrClosed) {
 		t.Errorf("RefFeedback on a closed client: %v", err)
 	}
 	// A query outlives its client.
@@ -335,7 +338,7 @@ func useWithoutClose(t *testing.T, ref string, rounds int) []string {
 	client := newClient(t)
 	var ids []string
 	for i := 0; i < rounds; i++ {
-		q := must(client.RefFeedback(ref))
+		q := must(client.RefFeedbackQuery(ref))
 		ids = append(ids, must(q.AddNote(fmt.Sprintf("note %d", i))))
 		res := must(q.Execute())
 		if res.Len() != i+1 {
@@ -371,7 +374,7 @@ func TestGCWhileHandlesInUse(t *testing.T) {
 	}
 	client := newClient(t)
 	defer client.Close()
-	q := must(client.RefFeedback(ref))
+	q := must(client.RefFeedbackQuery(ref))
 	defer q.Close()
 	rows := rowsByID(t, q)
 	for _, id := range ids {
@@ -388,7 +391,7 @@ func TestGoroutinesShareOneClient(t *testing.T) {
 	client := newClient(t)
 	defer client.Close()
 	ref := newRef(t, "concurrent")
-	shared := must(client.RefFeedback(ref)) // one query used by every goroutine too
+	shared := must(client.RefFeedbackQuery(ref)) // one query used by every goroutine too
 	defer shared.Close()
 
 	var wg sync.WaitGroup
@@ -398,7 +401,7 @@ func TestGoroutinesShareOneClient(t *testing.T) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			q, err := client.RefFeedback(ref)
+			q, err := client.RefFeedbackQuery(ref)
 			if err != nil {
 				errs <- err
 				return
@@ -460,5 +463,130 @@ func TestGoroutinesShareOneClient(t *testing.T) {
 		if _, ok := seen.Load(id); !ok {
 			t.Errorf("id %s not in the rows", id)
 		}
+	}
+}
+
+func TestReplaceAndBatch(t *testing.T) {
+	client := newClient(t)
+	defer client.Close()
+	ref := newRef(t, "batch")
+	q := must(client.RefFeedbackQuery(ref))
+	defer q.Close()
+
+	ids := must(q.AddBatch([]NewFeedback{
+		{FeedbackType: "helpfulness", Payload: map[string]any{"score": 1}, Creator: "Dana"},
+		{FeedbackType: "wandb.note.1", Payload: map[string]any{"note": "batched"}},
+		{FeedbackType: "helpfulness", Payload: json.RawMessage(`{"score": 3}`), ID: "0192f3a4-5b6c-7d8e-9f01-000000000003"},
+	}))
+	if len(ids) != 3 || ids[2] != "0192f3a4-5b6c-7d8e-9f01-000000000003" {
+		t.Fatalf("batch ids %v", ids)
+	}
+	rows := rowsByID(t, q)
+	if len(rows) != 3 || rows[ids[0]].Creator != "Dana" || payload(t, rows[ids[1]])["note"] != "batched" {
+		t.Fatalf("batch rows %v", rows)
+	}
+	var whole map[string]any
+	if err := json.Unmarshal([]byte(rows[ids[0]].JSON), &whole); err != nil || whole["id"] != ids[0] {
+		t.Errorf("row JSON %q: %v", rows[ids[0]].JSON, err)
+	}
+
+	newID := must(q.Replace(ids[0], "helpfulness", map[string]any{"score": 5}, Creator("Eve")))
+	if newID != ids[0] {
+		t.Fatalf("replace changed the id %s to %s", ids[0], newID)
+	}
+	rows = rowsByID(t, q)
+	if r := rows[newID]; payload(t, r)["score"] != 5.0 || r.Creator != "Eve" || len(rows) != 3 {
+		t.Fatalf("replacement %+v in %v", r, rows)
+	}
+
+	// One bad item fails the whole batch before anything is sent; nothing is stored.
+	_, err := q.AddBatch([]NewFeedback{{FeedbackType: "helpfulness"}, {FeedbackType: "wandb.note.1", Payload: map[string]any{"note": ""}}})
+	wantError(t, err, StatusInvalidFeedback, 0)
+	if n := len(rowsByID(t, q)); n != 3 {
+		t.Fatalf("a refused batch stored rows: %d", n)
+	}
+}
+
+func TestBatchRefusedByTheServerNamesEveryID(t *testing.T) {
+	setFaults(t, `{"fail_first": 100, "fail_status": 400, "routes": ["/feedback/batch/create"]}`)
+	client := newClient(t)
+	defer client.Close()
+	q := must(client.RefFeedbackQuery(newRef(t, "batch")))
+	defer q.Close()
+	_, err := q.AddBatch([]NewFeedback{
+		{FeedbackType: "helpfulness", ID: "0192f3a4-5b6c-7d8e-9f01-0000000000a1"},
+		{FeedbackType: "helpfulness", ID: "0192f3a4-5b6c-7d8e-9f01-0000000000a2"},
+	})
+	var e *Error
+	if !errors.As(err, &e) || e.Status != StatusRejected || e.HTTPStatus != 400 {
+		t.Fatalf("want a rejected batch, got %v", err)
+	}
+	if len(e.FeedbackIDs) != 2 || e.FeedbackIDs[1] != "0192f3a4-5b6c-7d8e-9f01-0000000000a2" {
+		t.Fatalf("error ids %q", e.FeedbackIDs)
+	}
+}
+
+func TestProjectQuery(t *testing.T) {
+	client := newClient(t)
+	defer client.Close()
+	project := fmt.Sprintf("project-%d", time.Now().UnixNano())
+	refA, refB := newRef(t, project), newRef(t, project)
+	for _, ref := range []string{refA, refB} {
+		q := must(client.RefFeedbackQuery(ref))
+		must(q.AddNote("a note on " + ref))
+		must(q.AddReaction("👍"))
+		q.Close()
+	}
+	notes := must(client.FeedbackQuery("go-tests", project, FeedbackQueryOptions{
+		Query:    `{"$expr": {"$eq": [{"$getField": "feedback_type"}, {"$literal": "wandb.note.1"}]}}`,
+		ShowRefs: true,
+	}))
+	defer notes.Close()
+	res := must(notes.Execute())
+	defer res.Close()
+	if res.Len() != 2 {
+		t.Fatalf("want the 2 notes, got %d rows", res.Len())
+	}
+	if refs := must(notes.Refs()); len(refs) != 2 {
+		t.Errorf("refs %v", refs)
+	}
+	if refs := must(res.Refs()); len(refs) != 2 {
+		t.Errorf("result refs %v", refs)
+	}
+	if table := must(res.Table()); !strings.Contains(table, refA) {
+		t.Errorf("ShowRefs table without the ref:\n%s", table)
+	}
+	limited := must(client.FeedbackQuery("go-tests", project, FeedbackQueryOptions{Limit: 3, Offset: 1}))
+	defer limited.Close()
+	if n := must(limited.Refresh()).Len(); n != 3 {
+		t.Errorf("limit 3 offset 1 of 4 rows: %d", n)
+	}
+}
+
+func TestClientOptions(t *testing.T) {
+	// A key over plain http to a host that is not loopback is refused unless allowed.
+	_, err := NewClient(WithBaseURL("http://weave.invalid"), WithAPIKey("k"))
+	e := wantError(t, err, StatusInvalidArgument, 0)
+	if !strings.Contains(e.Message, "http://") {
+		t.Errorf("message %q", e.Message)
+	}
+	c := must(NewClient(WithBaseURL("http://weave.invalid"), WithAPIKey("k"), WithAllowInsecureHTTP(true),
+		WithTimeout(time.Second), WithMaxRetries(0), WithRetryBaseDelay(time.Millisecond), WithDeadline(time.Second)))
+	c.Close()
+	_, err = NewClient(WithBaseURL("ftp://x"))
+	wantError(t, err, StatusInvalidArgument, 0)
+
+	// The deadline bounds the whole call: every attempt is delayed 1.5 s, the call gives up
+	// after 300 ms with a timeout.
+	setFaults(t, `{"delay_ms": 1500, "routes": ["/feedback/query"]}`)
+	client := newClient(t, WithDeadline(300*time.Millisecond), WithMaxRetries(5))
+	defer client.Close()
+	q := must(client.RefFeedbackQuery(newRef(t, "deadline")))
+	defer q.Close()
+	start := time.Now()
+	_, err = q.Execute()
+	wantError(t, err, StatusTimeout, 0)
+	if took := time.Since(start); took > 1200*time.Millisecond {
+		t.Errorf("the deadline did not bound the call: %v", took)
 	}
 }

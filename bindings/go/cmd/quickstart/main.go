@@ -1,6 +1,6 @@
 // Quick start: feedback on a Weave call from Go, through the C API.
 //
-// Build the library first (`cargo build` at the repository root), then, in examples/go:
+// Install the library first (`make install` at the repository root), then, in bindings/go:
 //
 //	WANDB_API_KEY=... go run ./cmd/quickstart [weave:///entity/project/call/<id>]
 //
@@ -14,7 +14,7 @@ import (
 	"os"
 	"time"
 
-	"weavefeedback"
+	weavefeedback "weave-feedback/bindings/go"
 )
 
 func main() {
@@ -36,7 +36,7 @@ func run() error {
 	}
 	defer client.Close()
 
-	feedback, err := client.RefFeedback(call)
+	feedback, err := client.RefFeedbackQuery(call)
 	if err != nil {
 		return err
 	}

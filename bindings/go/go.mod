@@ -1,0 +1,3 @@
+module weave-feedback/bindings/go
+
+go 1.19

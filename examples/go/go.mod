@@ -1,3 +1,0 @@
-module weavefeedback
-
-go 1.19
