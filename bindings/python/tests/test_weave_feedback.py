@@ -1,6 +1,7 @@
-"""Tests against the test server (tests/server/): run by tests/hosts/run.sh, or by hand with
+"""Tests of the installed package against the test server (tests/server/): run by
+tests/hosts/run.sh (pip install into a fresh venv, then these), or by hand with
 WEAVE_TEST_BASE_URL (and WEAVE_TEST_API_KEY when the server wants one) set:
-    LD_LIBRARY_PATH=target/debug python3 -m unittest -v examples/python/test_weave_feedback.py
+    python -m unittest discover -v -s bindings/python/tests
 """
 
 import ctypes
@@ -9,14 +10,13 @@ import json
 import os
 import sys
 import threading
+import time
 import unittest
 import urllib.request
 import uuid
 from datetime import datetime, timedelta, timezone
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import weave_feedback as wf  # noqa: E402
+import weave_feedback as wf
 
 BASE_URL = os.environ.get("WEAVE_TEST_BASE_URL")
 API_KEY = os.environ.get("WEAVE_TEST_API_KEY", "")
@@ -68,12 +68,15 @@ class WeaveFeedbackTest(unittest.TestCase):
 
     def test_version_and_statuses(self) -> None:
         self.assertRegex(wf.version(), r"^\d+\.\d+\.\d+$")
+        self.assertEqual(int(wf.version().split(".")[0]), wf.ABI_MAJOR)
+        # Installed as a package, not imported from the source tree.
+        self.assertIn("site-packages", wf.__file__)
         self.assertEqual(wf.Status.INVALID_REF, 2)
         self.assertEqual(wf.Status.INVALID_FEEDBACK, 3)
 
     def test_add_query_purge(self) -> None:
         ref = new_ref("chatbot")
-        with self.client.ref_feedback(ref) as q:
+        with self.client.ref_feedback_query(ref) as q:
             reaction = q.add_reaction("👍", creator="Dana")
             note = q.add_note("Clear and correct answer.")
             score = q.add("helpfulness", {"score": 4})
@@ -112,28 +115,28 @@ class WeaveFeedbackTest(unittest.TestCase):
             q.execute()
 
     def test_errors(self) -> None:
-        e = self.assert_error(wf.Status.INVALID_REF, self.client.ref_feedback, "not a ref")
+        e = self.assert_error(wf.Status.INVALID_REF, self.client.ref_feedback_query, "not a ref")
         self.assertEqual(e.operation, "weave_ref_feedback_query_new")
         self.assertIn("invalid ref", str(e))
 
-        with self.client.ref_feedback(new_ref("errors")) as q:
+        with self.client.ref_feedback_query(new_ref("errors")) as q:
             self.assert_error(wf.Status.INVALID_FEEDBACK, q.add_note, "")
             self.assert_error(wf.Status.INVALID_FEEDBACK, q.add, "wandb.custom")
             self.assert_error(wf.Status.INVALID_ARGUMENT, q.add, "helpfulness", "[1, 2]")
             with self.assertRaises(ValueError):  # would be cut short at the NUL in C
                 q.add_note("cut\0short")
-            self.assert_error(wf.Status.INVALID_ARGUMENT, self.client.project_feedback,
+            self.assert_error(wf.Status.INVALID_ARGUMENT, self.client.feedback_query,
                               "python-tests", "a/b")
             if API_KEY:  # the server wants a key: without one, 401
                 with wf.Client(base_url=BASE_URL, api_key="") as anon, \
-                        anon.ref_feedback(q.ref) as aq:
+                        anon.ref_feedback_query(q.ref) as aq:
                     self.assert_error(wf.Status.UNAUTHORIZED, aq.execute, http_status=401)
             self.assertEqual(self.rows_by_id(q), {})
 
     def test_retry_after_503(self) -> None:
         self.set_faults(fail_first=1, fail_status=503, routes=["/feedback/create"])
         with wf.Client(base_url=BASE_URL, api_key=API_KEY, retry_base_delay=0.01) as client, \
-                client.ref_feedback(new_ref("retry")) as q:
+                client.ref_feedback_query(new_ref("retry")) as q:
             fid = q.add_reaction("🎉")
             rows = self.rows_by_id(q)
             self.assertEqual(list(rows), [fid])
@@ -144,19 +147,21 @@ class WeaveFeedbackTest(unittest.TestCase):
         self.set_faults(fail_first=100, fail_status=503, routes=["/feedback/create"])
         with wf.Client(base_url=BASE_URL, api_key=API_KEY, max_retries=1,
                        retry_base_delay=0.001) as client, \
-                client.ref_feedback(new_ref("retry")) as q:
+                client.ref_feedback_query(new_ref("retry")) as q:
             e = self.assert_error(wf.Status.SERVER, q.add_note, "never stored", http_status=503)
             self.assertEqual(e.attempts, 2)
+            self.assertEqual(len(e.feedback_ids), 1)
+            self.assertEqual(len(e.feedback_ids[0]), 36)
             self.assertEqual(self.rows_by_id(q), {})
 
     def test_threads_share_one_client(self) -> None:
         ref = new_ref("threads")
         ids: list = []
         errors: list = []
-        with self.client.ref_feedback(ref) as shared:
+        with self.client.ref_feedback_query(ref) as shared:
             def work(t: int) -> None:
                 try:
-                    with self.client.ref_feedback(ref) as q:
+                    with self.client.ref_feedback_query(ref) as q:
                         for i in range(3):
                             ids.append(q.add("helpfulness", {"score": i, "thread": t}))
                     ids.append(shared.add_note(f"from thread {t}"))
@@ -181,7 +186,7 @@ class WeaveFeedbackTest(unittest.TestCase):
                         routes=["/feedback/create"])
         seen = 0
         stop = threading.Event()
-        with self.client.ref_feedback(ref) as probe, self.client.ref_feedback(ref) as q:
+        with self.client.ref_feedback_query(ref) as probe, self.client.ref_feedback_query(ref) as q:
             def other() -> None:
                 nonlocal seen
                 while not stop.is_set():
@@ -227,15 +232,86 @@ class WeaveFeedbackTest(unittest.TestCase):
         finalizers = []
         ids = []
         for i in range(5):
-            q = self.client.ref_feedback(ref)  # never closed
+            q = self.client.ref_feedback_query(ref)  # never closed
             ids.append(q.add_note(f"note {i}"))
             rows = q.execute()  # never closed either
             finalizers += [q._finalizer, rows._finalizer]
             del q, rows
         gc.collect()
         self.assertFalse(any(f.alive for f in finalizers), "a dropped handle was not freed")
-        with self.client.ref_feedback(ref) as q:
+        with self.client.ref_feedback_query(ref) as q:
             self.assertEqual(set(self.rows_by_id(q)), set(ids))
+
+    def test_replace_and_batch(self) -> None:
+        fixed = "0192f3a4-5b6c-7d8e-9f01-000000000003"
+        with self.client.ref_feedback_query(new_ref("batch")) as q:
+            ids = q.add_batch([
+                {"feedback_type": "helpfulness", "payload": {"score": 1}, "creator": "Dana"},
+                {"feedback_type": "wandb.note.1", "payload": {"note": "batched"}},
+                {"feedback_type": "helpfulness", "payload": {"score": 3}, "id": fixed},
+            ])
+            self.assertEqual(len(ids), 3)
+            self.assertEqual(ids[2], fixed)
+            rows = self.rows_by_id(q)
+            self.assertEqual(set(rows), set(ids))
+            self.assertEqual(rows[ids[0]].creator, "Dana")
+            self.assertEqual(rows[ids[1]].payload, {"note": "batched"})
+            self.assertEqual(json.loads(rows[ids[0]].json)["id"], ids[0])
+
+            self.assertEqual(q.replace(ids[0], "helpfulness", {"score": 5}, creator="Eve"), ids[0])
+            rows = self.rows_by_id(q)
+            self.assertEqual(rows[ids[0]].payload, {"score": 5})
+            self.assertEqual(rows[ids[0]].creator, "Eve")
+
+            self.assert_error(wf.Status.INVALID_FEEDBACK, q.add_batch,
+                              [{"feedback_type": "helpfulness"},
+                               {"feedback_type": "wandb.note.1", "payload": {"note": ""}}])
+            self.assertEqual(len(self.rows_by_id(q)), 3)
+
+    def test_batch_refused_by_the_server_names_every_id(self) -> None:
+        self.set_faults(fail_first=100, fail_status=400, routes=["/feedback/batch/create"])
+        a, b = "0192f3a4-5b6c-7d8e-9f01-0000000000a1", "0192f3a4-5b6c-7d8e-9f01-0000000000a2"
+        with self.client.ref_feedback_query(new_ref("batch")) as q:
+            e = self.assert_error(wf.Status.REJECTED, q.add_batch,
+                                  [{"feedback_type": "helpfulness", "id": a},
+                                   {"feedback_type": "helpfulness", "id": b}], http_status=400)
+            self.assertEqual(e.feedback_ids, [a, b])
+
+    def test_project_query(self) -> None:
+        project = f"project-{uuid.uuid4().hex}"
+        refs = [new_ref(project), new_ref(project)]
+        for ref in refs:
+            with self.client.ref_feedback_query(ref) as q:
+                q.add_note(f"a note on {ref}")
+                q.add_reaction("👍")
+        notes_only = {"$expr": {"$eq": [{"$getField": "feedback_type"},
+                                        {"$literal": "wandb.note.1"}]}}
+        with self.client.feedback_query("python-tests", project, query=notes_only,
+                                        show_refs=True) as notes:
+            with notes.execute() as rows:
+                self.assertEqual(len(rows), 2)
+                self.assertEqual(sorted(rows.refs()), sorted(refs))
+                self.assertIn(refs[0], rows.table())
+            self.assertEqual(sorted(notes.refs()), sorted(refs))
+        with self.client.feedback_query("python-tests", project, offset=1, limit=3) as limited:
+            with limited.refresh() as rows:
+                self.assertEqual(len(rows), 3)
+
+    def test_client_options(self) -> None:
+        e = self.assert_error(wf.Status.INVALID_ARGUMENT, wf.Client,
+                              base_url="http://weave.invalid", api_key="k")
+        self.assertIn("http://", e.message)
+        wf.Client(base_url="http://weave.invalid", api_key="k", allow_insecure_http=True,
+                  timeout=1, max_retries=0, retry_base_delay=0.001, deadline=1).close()
+        self.assert_error(wf.Status.INVALID_ARGUMENT, wf.Client, base_url="ftp://x")
+
+        # The deadline bounds the whole call: every attempt is delayed 1.5 s.
+        self.set_faults(delay_ms=1500, routes=["/feedback/query"])
+        with wf.Client(base_url=BASE_URL, api_key=API_KEY, deadline=0.3, max_retries=5) as c, \
+                c.ref_feedback_query(new_ref("deadline")) as q:
+            start = time.monotonic()
+            self.assert_error(wf.Status.TIMEOUT, q.execute)
+            self.assertLess(time.monotonic() - start, 1.2)
 
 
 if __name__ == "__main__":

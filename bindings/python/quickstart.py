@@ -1,7 +1,8 @@
 """Quick start: feedback on a Weave call from Python, through the C API (ctypes).
 
-Build the library first (`cargo build` at the repository root), then:
-    LD_LIBRARY_PATH=target/debug WANDB_API_KEY=... python3 examples/python/quickstart.py [weave:///entity/project/call/<id>]
+Install the library (`make install` at the repository root) and this package
+(`pip install bindings/python`), then:
+    WANDB_API_KEY=... python3 bindings/python/quickstart.py [weave:///entity/project/call/<id>]
 The server and key come from the environment as in Weave's SDK (WF_TRACE_SERVER_URL,
 WANDB_API_KEY, ...). It adds a reaction, a note and a custom score to the call, prints the
 feedback as the SDK's table, then purges the note.
@@ -16,7 +17,7 @@ def main() -> int:
     call = sys.argv[1] if len(sys.argv) > 1 else (
         "weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd")
     try:
-        with Client() as client, client.ref_feedback(call) as feedback:  # NULL options
+        with Client() as client, client.ref_feedback_query(call) as feedback:  # NULL options
             feedback.add_reaction("👍", creator="Dana")
             note_id = feedback.add_note("Clear and correct answer.")
             feedback.add("helpfulness", {"score": 4})

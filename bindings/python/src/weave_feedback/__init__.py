@@ -1,7 +1,7 @@
-"""weave_feedback: a Python (ctypes) wrapper over the C API of weave-feedback.
+"""weave_feedback: the Python binding (ctypes) of weave-feedback's C library.
 
     with Client() as client:                      # configuration from the environment
-        with client.ref_feedback("weave:///acme/chatbot/call/0192f3a4-...") as q:
+        with client.ref_feedback_query("weave:///acme/chatbot/call/0192f3a4-...") as q:
             q.add_reaction("👍")
             for row in q.execute():
                 print(row.feedback_type, row.payload)
@@ -18,8 +18,9 @@ Threads: ctypes releases the GIL during every foreign call, so network calls do 
 Python threads. A Client may be shared by any number of threads; a lock serialises calls on
 a query (the C handle takes one call at a time) and close() waits for the call in flight.
 
-The library is loaded from $WEAVE_FEEDBACK_LIB, else libweave_feedback.so on the loader's path
-(LD_LIBRARY_PATH), else ../../target/debug/ relative to this file.
+The library (installed with `make install`) is loaded from $WEAVE_FEEDBACK_LIB if set, else
+from the libdir that `pkg-config weave-feedback` names, else as libweave_feedback.so.0 from the
+loader's path (ldconfig, LD_LIBRARY_PATH).
 """
 
 from __future__ import annotations
@@ -28,21 +29,37 @@ import ctypes
 import enum
 import json
 import os
+import subprocess
 import threading
 import weakref
 from ctypes import POINTER, byref, c_bool, c_char_p, c_int, c_int64, c_size_t, c_uint16
 from ctypes import c_uint32, c_uint64, c_void_p
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, TypeVar
+
+# The C ABI this binding is written for: the library's SONAME major, and the oldest minor
+# that has every function bound below.
+ABI_MAJOR = 0
+ABI_MINOR = 1
+_SONAME = f"libweave_feedback.so.{ABI_MAJOR}"
+
+
+def _pkg_config_libdir() -> Optional[str]:
+    try:
+        out = subprocess.run(["pkg-config", "--variable=libdir", "weave-feedback"],
+                             capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() or None
 
 
 def _load() -> ctypes.CDLL:
-    here = os.path.dirname(os.path.abspath(__file__))
+    libdir = _pkg_config_libdir()
     candidates = [
         os.environ.get("WEAVE_FEEDBACK_LIB"),
-        "libweave_feedback.so",
-        os.path.join(here, "..", "..", "target", "debug", "libweave_feedback.so"),
+        os.path.join(libdir, _SONAME) if libdir else None,
+        _SONAME,
     ]
     errors = []
     for name in candidates:
@@ -52,7 +69,8 @@ def _load() -> ctypes.CDLL:
             return ctypes.CDLL(name)
         except OSError as e:
             errors.append(str(e))
-    raise OSError("cannot load libweave_feedback.so: " + "; ".join(errors))
+    raise OSError(f"cannot load {_SONAME} (install it with `make install`, or set "
+                  "WEAVE_FEEDBACK_LIB): " + "; ".join(errors))
 
 
 _lib = _load()
@@ -108,7 +126,11 @@ def _fn(name: str, restype, *argtypes) -> Any:
 
 _status_str = _fn("weave_status_str", c_char_p, c_int)
 _version = _fn("weave_feedback_version", c_char_p)
+_error_status = _fn("weave_error_status", c_int, _Error)
 _error_message = _fn("weave_error_message", c_char_p, _Error)
+_error_feedback_id = _fn("weave_error_feedback_id", c_char_p, _Error)
+_error_feedback_id_count = _fn("weave_error_feedback_id_count", c_size_t, _Error)
+_error_feedback_id_at = _fn("weave_error_feedback_id_at", c_char_p, _Error, c_size_t)
 _error_http_status = _fn("weave_error_http_status", c_uint16, _Error)
 _error_attempts = _fn("weave_error_attempts", c_uint32, _Error)
 _error_free = _fn("weave_error_free", None, _Error)
@@ -124,6 +146,9 @@ _SETTERS = {
     "deadline": _fn("weave_client_options_set_deadline_ms", _status, _Options, c_uint64, _err),
     "retry_base_delay": _fn(
         "weave_client_options_set_retry_base_delay_ms", _status, _Options, c_uint64, _err
+    ),
+    "allow_insecure_http": _fn(
+        "weave_client_options_set_allow_insecure_http", _status, _Options, c_bool, _err
     ),
 }
 _client_new = _fn("weave_client_new", _status, _Options, POINTER(_Client), _err)
@@ -142,6 +167,13 @@ _ref_query_add_note = _fn(
 _ref_query_add_reaction = _fn(
     "weave_ref_feedback_query_add_reaction", _status, _RefQuery, c_char_p, c_char_p, _out_str, _err
 )
+_ref_query_add_batch = _fn(
+    "weave_ref_feedback_query_add_batch", _status, _RefQuery, c_char_p, POINTER(_Refs), _err
+)
+_ref_query_replace = _fn(
+    "weave_ref_feedback_query_replace",
+    _status, _RefQuery, c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, _out_str, _err,
+)
 _ref_query_purge = _fn("weave_ref_feedback_query_purge", _status, _RefQuery, c_char_p, _err)
 _ref_query_execute = _fn(
     "weave_ref_feedback_query_execute", _status, _RefQuery, POINTER(_Feedbacks), _err
@@ -158,6 +190,7 @@ _query_new = _fn(
 )
 _query_execute = _fn("weave_feedback_query_execute", _status, _Query, POINTER(_Feedbacks), _err)
 _query_refresh = _fn("weave_feedback_query_refresh", _status, _Query, POINTER(_Feedbacks), _err)
+_query_refs = _fn("weave_feedback_query_refs", _status, _Query, POINTER(_Refs), _err)
 _query_free = _fn("weave_feedback_query_free", None, _Query)
 
 _feedbacks_len = _fn("weave_feedbacks_len", c_size_t, _Feedbacks)
@@ -172,6 +205,7 @@ _FIELDS = (
     "created_at", "annotation_ref", "runnable_ref", "call_ref", "trigger_ref", "queue_id",
 )
 _getters = {f: _fn("weave_feedback_" + f, c_char_p, _Feedback) for f in _FIELDS}
+_feedback_to_json = _fn("weave_feedback_to_json", _status, _Feedback, _out_str, _err)
 
 _refs_len = _fn("weave_refs_len", c_size_t, _Refs)
 _refs_get = _fn("weave_refs_get", c_char_p, _Refs, c_size_t)
@@ -182,11 +216,14 @@ _refs_free = _fn("weave_refs_free", None, _Refs)
 
 
 class WeaveError(Exception):
-    """A failed call: `status` (Status), `message`, `http_status` (0 without an HTTP answer),
-    `attempts` (HTTP attempts, for errors out of the retry loop), `operation` (C function)."""
+    """A failed call: `status` (Status), `message` (the library's; it names the status and the
+    HTTP status), `http_status` (0 without an HTTP answer), `attempts` (HTTP attempts, for
+    errors out of the retry loop), `operation` (the C function), `feedback_ids` (the ids a
+    failed add, replace or batch used, in item order: after SERVER, TRANSPORT, TIMEOUT,
+    RATE_LIMITED or DECODE those rows may have been stored)."""
 
     def __init__(self, operation: str, status: int, message: str, http_status: int = 0,
-                 attempts: int = 0) -> None:
+                 attempts: int = 0, feedback_ids: Sequence[str] = ()) -> None:
         try:
             self.status: Status | int = Status(status)
         except ValueError:
@@ -195,10 +232,8 @@ class WeaveError(Exception):
         self.message = message
         self.http_status = http_status
         self.attempts = attempts
-        detail = f"{_text(_status_str(status))}"
-        if http_status:
-            detail += f", HTTP {http_status}"
-        super().__init__(f"{operation}: {message} ({detail})")
+        self.feedback_ids: list[str] = list(feedback_ids)
+        super().__init__(f"{operation}: {message}")
 
 
 class ClosedError(RuntimeError):
@@ -209,7 +244,7 @@ def _text(raw: Optional[bytes]) -> Optional[str]:
     return None if raw is None else raw.decode("utf-8")
 
 
-def _call(operation: str, fn, *args) -> None:
+def _call(operation: str, fn: Callable[..., int], *args: Any) -> None:
     """Calls fn(*args, &err); raises WeaveError (copying and freeing the C error) on failure."""
     err = _Error()
     status = fn(*args, byref(err))
@@ -218,9 +253,13 @@ def _call(operation: str, fn, *args) -> None:
     if not err:
         raise WeaveError(operation, status, _text(_status_str(status)) or "")
     try:
+        ids = [_text(_error_feedback_id_at(err, i)) or ""
+               for i in range(_error_feedback_id_count(err))]
+        if not ids and _error_feedback_id(err):
+            ids = [_text(_error_feedback_id(err)) or ""]
         raise WeaveError(
-            operation, status, _text(_error_message(err)) or "",
-            _error_http_status(err), _error_attempts(err),
+            operation, _error_status(err), _text(_error_message(err)) or "",
+            _error_http_status(err), _error_attempts(err), ids,
         )
     finally:
         _error_free(err)
@@ -236,7 +275,7 @@ def _cstr(value: Optional[str]) -> Optional[bytes]:
     return value.encode("utf-8")
 
 
-def _take_string(out: c_void_p) -> Optional[str]:
+def _take_string(out: Any) -> Optional[str]:
     """Copies an owned `char *` and frees it with weave_string_free."""
     if not out.value:
         return None
@@ -246,7 +285,7 @@ def _take_string(out: c_void_p) -> Optional[str]:
         _string_free(out)
 
 
-def _take_refs(refs) -> list[str]:
+def _take_refs(refs: Any) -> list[str]:
     try:
         return [_text(_refs_get(refs, i)) or "" for i in range(_refs_len(refs))]
     finally:
@@ -258,13 +297,23 @@ def version() -> str:
     return _text(_version()) or ""
 
 
+def _check_version() -> None:
+    major, minor = (int(x) for x in version().split(".")[:2])
+    if major != ABI_MAJOR or minor < ABI_MINOR:
+        raise ImportError(f"weave_feedback needs libweave_feedback {ABI_MAJOR}.{ABI_MINOR} or a "
+                          f"later {ABI_MAJOR}.x, found {version()}")
+
+
+_check_version()
+
+
 # ----------------------------------------------------------------------------- handles
 
 
 class _Handle:
     """A C handle with a lock, an idempotent close() and a finalizer as the backstop."""
 
-    def __init__(self, ptr, free) -> None:
+    def __init__(self, ptr: Any, free: Callable[[Any], None]) -> None:
         self._ptr = ptr
         self._lock = threading.Lock()
         # The finalizer holds the pointer and the free function, never self.
@@ -280,16 +329,30 @@ class _Handle:
     def closed(self) -> bool:
         return self._ptr is None
 
-    def __enter__(self):
+    def __enter__(self: _H) -> _H:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _live(self):
+    def _live(self) -> Any:
         if self._ptr is None:
             raise ClosedError(f"{type(self).__name__} is closed")
         return self._ptr
+
+    def _call(self, operation: str, fn: Callable[..., int], *args: Any) -> None:
+        """The one shape of every fallible call: under the lock, on the live handle, with the
+        error out-parameter; raises WeaveError or ClosedError."""
+        with self._lock:
+            _call(operation, fn, self._live(), *args)
+
+    def _call_out(self, operation: str, fn: Callable[..., int], out: Any, *args: Any) -> Any:
+        """_call with a trailing out-parameter `out` (before the error); returns `out`."""
+        self._call(operation, fn, *args, byref(out))
+        return out
+
+
+_H = TypeVar("_H", bound="_Handle")
 
 
 def _ms(seconds: float) -> int:
@@ -306,13 +369,15 @@ class Client(_Handle):
     def __init__(self, *, base_url: Optional[str] = None, api_key: Optional[str] = None,
                  timeout: Optional[float] = None, max_retries: Optional[int] = None,
                  deadline: Optional[float] = None,
-                 retry_base_delay: Optional[float] = None) -> None:
-        settings = {
+                 retry_base_delay: Optional[float] = None,
+                 allow_insecure_http: Optional[bool] = None) -> None:
+        settings: dict[str, Any] = {
             "base_url": _cstr(base_url), "api_key": _cstr(api_key),
             "timeout": None if timeout is None else _ms(timeout),
             "max_retries": max_retries,
             "deadline": None if deadline is None else _ms(deadline),
             "retry_base_delay": None if retry_base_delay is None else _ms(retry_base_delay),
+            "allow_insecure_http": allow_insecure_http,
         }
         settings = {k: v for k, v in settings.items() if v is not None}
         if settings.get("max_retries", 0) < 0:  # ctypes would wrap it to 4294967295
@@ -327,31 +392,28 @@ class Client(_Handle):
             _options_free(options)  # the client copied them
         super().__init__(ptr, _client_free)
 
-    def ref_feedback(self, ref: str) -> RefFeedbackQuery:
+    def ref_feedback_query(self, ref: str) -> RefFeedbackQuery:
         """The feedback on one ref. A string that is not a ref raises WeaveError(INVALID_REF)."""
-        out = _RefQuery()
-        with self._lock:
-            _call("weave_ref_feedback_query_new", _ref_query_new, self._live(), _cstr(ref),
-                  byref(out))
+        out = self._call_out("weave_ref_feedback_query_new", _ref_query_new, _RefQuery(),
+                             _cstr(ref))
         return RefFeedbackQuery(out, ref)
 
-    def project_feedback(self, entity: str, project: str, *, query: Any = None,
-                         offset: Optional[int] = None, limit: Optional[int] = None,
-                         show_refs: bool = False) -> FeedbackQuery:
+    def feedback_query(self, entity: str, project: str, *, query: Any = None,
+                       offset: Optional[int] = None, limit: Optional[int] = None,
+                       show_refs: bool = False) -> FeedbackQuery:
         """A project's feedback; `query` is a Query object (dict or JSON text), {"$expr": ...}."""
         if query is not None and not isinstance(query, str):
             query = json.dumps(query)
-        out = _Query()
-        with self._lock:
-            _call("weave_feedback_query_new", _query_new, self._live(), _cstr(entity),
-                  _cstr(project), _cstr(query), -1 if offset is None else offset,
-                  -1 if limit is None else limit, show_refs, byref(out))
+        out = self._call_out("weave_feedback_query_new", _query_new, _Query(), _cstr(entity),
+                             _cstr(project), _cstr(query), -1 if offset is None else offset,
+                             -1 if limit is None else limit, show_refs)
         return FeedbackQuery(out)
 
 
 class _Fetching(_Handle):
     _execute: Any
     _refresh: Any
+    _refs: Any
     _prefix: str
 
     def execute(self) -> Feedbacks:
@@ -362,11 +424,12 @@ class _Fetching(_Handle):
         """Fetches the rows now and makes them the cached result."""
         return self._fetch("refresh", self._refresh)
 
-    def _fetch(self, kind: str, fn) -> Feedbacks:
-        out = _Feedbacks()
-        with self._lock:
-            _call(f"{self._prefix}_{kind}", fn, self._live(), byref(out))
-        return Feedbacks(out)
+    def refs(self) -> list[str]:
+        """The distinct refs of the rows."""
+        return _take_refs(self._call_out(f"{self._prefix}_refs", self._refs, _Refs()))
+
+    def _fetch(self, kind: str, fn: Callable[..., int]) -> Feedbacks:
+        return Feedbacks(self._call_out(f"{self._prefix}_{kind}", fn, _Feedbacks()))
 
 
 class RefFeedbackQuery(_Fetching):
@@ -374,9 +437,10 @@ class RefFeedbackQuery(_Fetching):
 
     _execute = staticmethod(_ref_query_execute)
     _refresh = staticmethod(_ref_query_refresh)
+    _refs = staticmethod(_ref_query_refs)
     _prefix = "weave_ref_feedback_query"
 
-    def __init__(self, ptr, ref: str) -> None:
+    def __init__(self, ptr: Any, ref: str) -> None:
         super().__init__(ptr, _ref_query_free)
         self.ref = ref
 
@@ -384,10 +448,26 @@ class RefFeedbackQuery(_Fetching):
             annotation_ref: Optional[str] = None) -> str:
         """Adds feedback of a custom type or wandb.annotation.<name>. `payload` is a dict (or
         JSON text); None means {}. Returns the new row's id."""
-        if payload is not None and not isinstance(payload, str):
-            payload = json.dumps(payload)
         return self._added("weave_ref_feedback_query_add", _ref_query_add, _cstr(feedback_type),
-                           _cstr(payload), _cstr(creator), _cstr(annotation_ref))
+                           _cstr(_payload(payload)), _cstr(creator), _cstr(annotation_ref))
+
+    def add_batch(self, items: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Adds many rows in one request. Each item is a dict with "feedback_type" and
+        optionally "payload" (a dict), "creator", "annotation_ref", "id". Every item is checked
+        before anything is sent; a batch the server refuses stores nothing (the WeaveError's
+        feedback_ids name every item). Returns the new ids in item order."""
+        items_json = json.dumps(list(items))
+        out = self._call_out("weave_ref_feedback_query_add_batch", _ref_query_add_batch, _Refs(),
+                             _cstr(items_json))
+        return _take_refs(out)
+
+    def replace(self, feedback_id: str, feedback_type: str, payload: Any = None, *,
+                creator: Optional[str] = None, annotation_ref: Optional[str] = None) -> str:
+        """Replaces the content of the row `feedback_id`, keeping its id (returned). When the
+        server refuses the new content the old one is kept or written back."""
+        return self._added("weave_ref_feedback_query_replace", _ref_query_replace,
+                           _cstr(feedback_id), _cstr(feedback_type), _cstr(_payload(payload)),
+                           _cstr(creator), _cstr(annotation_ref))
 
     def add_note(self, note: str, *, creator: Optional[str] = None) -> str:
         """Adds a note (wandb.note.1), 1 to 1024 characters. Returns the id."""
@@ -401,21 +481,10 @@ class RefFeedbackQuery(_Fetching):
 
     def purge(self, feedback_id: str) -> None:
         """Deletes the row with this id anywhere in the ref's project (as the Python SDK)."""
-        with self._lock:
-            _call("weave_ref_feedback_query_purge", _ref_query_purge, self._live(),
-                  _cstr(feedback_id))
+        self._call("weave_ref_feedback_query_purge", _ref_query_purge, _cstr(feedback_id))
 
-    def refs(self) -> list[str]:
-        out = _Refs()
-        with self._lock:
-            _call("weave_ref_feedback_query_refs", _ref_query_refs, self._live(), byref(out))
-        return _take_refs(out)
-
-    def _added(self, operation: str, fn, *args) -> str:
-        out = c_void_p()
-        with self._lock:
-            _call(operation, fn, self._live(), *args, byref(out))
-        return _take_string(out) or ""
+    def _added(self, operation: str, fn: Callable[..., int], *args: Any) -> str:
+        return _take_string(self._call_out(operation, fn, c_void_p(), *args)) or ""
 
 
 class FeedbackQuery(_Fetching):
@@ -423,9 +492,10 @@ class FeedbackQuery(_Fetching):
 
     _execute = staticmethod(_query_execute)
     _refresh = staticmethod(_query_refresh)
+    _refs = staticmethod(_query_refs)
     _prefix = "weave_feedback_query"
 
-    def __init__(self, ptr) -> None:
+    def __init__(self, ptr: Any) -> None:
         super().__init__(ptr, _query_free)
 
 
@@ -446,9 +516,11 @@ class Feedback:
     call_ref: Optional[str]
     trigger_ref: Optional[str]
     queue_id: Optional[str]
+    json: str
+    """The whole row as JSON text, with the wire key names."""
 
     @property
-    def payload(self) -> dict:
+    def payload(self) -> dict[str, Any]:
         return json.loads(self.payload_json)
 
     @property
@@ -459,12 +531,9 @@ class Feedback:
 class Feedbacks(_Handle):
     """A result: the rows (copied at once) and the C handle for the table and JSON."""
 
-    def __init__(self, ptr) -> None:
+    def __init__(self, ptr: Any) -> None:
         super().__init__(ptr, _feedbacks_free)
-        self._rows = tuple(
-            Feedback(**{f: _text(_getters[f](_feedbacks_get(ptr, i))) for f in _FIELDS})
-            for i in range(_feedbacks_len(ptr))
-        )
+        self._rows = tuple(_row(_feedbacks_get(ptr, i)) for i in range(_feedbacks_len(ptr)))
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -484,13 +553,23 @@ class Feedbacks(_Handle):
         return self._text("weave_feedbacks_to_json", _feedbacks_to_json)
 
     def refs(self) -> list[str]:
-        out = _Refs()
-        with self._lock:
-            _call("weave_feedbacks_refs", _feedbacks_refs, self._live(), byref(out))
-        return _take_refs(out)
+        """The distinct refs of the rows, in first-seen order."""
+        return _take_refs(self._call_out("weave_feedbacks_refs", _feedbacks_refs, _Refs()))
 
-    def _text(self, operation: str, fn) -> str:
-        out = c_void_p()
-        with self._lock:
-            _call(operation, fn, self._live(), byref(out))
-        return _take_string(out) or ""
+    def _text(self, operation: str, fn: Callable[..., int]) -> str:
+        return _take_string(self._call_out(operation, fn, c_void_p())) or ""
+
+
+def _row(ptr: Any) -> Feedback:
+    """Copies one borrowed row."""
+    out = c_void_p()
+    _call("weave_feedback_to_json", _feedback_to_json, ptr, byref(out))
+    fields: dict[str, Any] = {f: _text(_getters[f](ptr)) for f in _FIELDS}
+    return Feedback(**fields, json=_take_string(out) or "")
+
+
+def _payload(payload: Any) -> Optional[str]:
+    """A payload as JSON text: a str is sent as is, None means {} (NULL)."""
+    if payload is None or isinstance(payload, str):
+        return payload
+    return json.dumps(payload)
