@@ -2,19 +2,19 @@
 
 # Quick start: feedback on a Weave call from Ruby, through the C API.
 #
-# Build the library first (`cargo build` at the repository root), then:
-#   LD_LIBRARY_PATH=target/debug WANDB_API_KEY=... ruby examples/ruby/quickstart.rb [weave:///entity/project/call/<id>]
+# Install the library (`make install` at the repository root) and the gem (see README.md), then:
+#   WANDB_API_KEY=... ruby bindings/ruby/quickstart.rb [weave:///entity/project/call/<id>]
 # The server and key come from the environment as in Weave's SDK (WF_TRACE_SERVER_URL,
 # WANDB_API_KEY, ...). It adds a reaction, a note and a custom score to the call, prints the
 # feedback as the SDK's table, then purges the note.
 
-require_relative "lib/weave_feedback"
+require "weave_feedback"
 
 call = ARGV.fetch(0, "weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd")
 
 begin
   WeaveFeedback::Client.open do |client| # no options: NULL, the environment decides
-    feedback = client.ref_feedback(call)
+    feedback = client.ref_feedback_query(call)
     feedback.add_reaction("👍", creator: "Dana")
     note_id = feedback.add_note("Clear and correct answer.")
     feedback.add("helpfulness", { score: 4 })

@@ -1,10 +1,10 @@
 # frozen_string_literal: true
 
-# WeaveFeedback: a Ruby wrapper (ruby-ffi) over the C API of weave-feedback
-# (include/weave_feedback.h): reactions, notes and scores on W&B Weave calls and objects.
+# WeaveFeedback: the Ruby binding (ruby-ffi) of weave-feedback's C library (libweave_feedback,
+# header weave_feedback.h): reactions, notes and scores on W&B Weave calls and objects.
 #
 #   client = WeaveFeedback::Client.new            # configuration from the environment
-#   q = client.ref_feedback("weave:///acme/chatbot/call/0192f3a4-...")
+#   q = client.ref_feedback_query("weave:///acme/chatbot/call/0192f3a4-...")
 #   q.add_reaction("👍")
 #   q.execute.each { |row| puts row.feedback_type }
 #
@@ -18,30 +18,53 @@
 # number of threads; queries and results may be shared too (a Mutex serialises calls on a
 # query, which the C library requires, and `close` waits for the call in flight).
 #
-# The library is loaded from $WEAVE_FEEDBACK_LIB, else `libweave_feedback.so` on the loader's
-# path (LD_LIBRARY_PATH), else ../../../target/debug/ relative to this file.
+# The library (installed with `make install`) is loaded from $WEAVE_FEEDBACK_LIB if set, else
+# from the libdir that `pkg-config weave-feedback` names, else as libweave_feedback.so.0 from
+# the loader's path (ldconfig, LD_LIBRARY_PATH).
 
 require "ffi"
 require "json"
+require "open3"
 require "time"
 
 module WeaveFeedback
+  VERSION = "0.1.0"
+  # The C ABI this binding is written for: the SONAME's major, and the oldest minor that has
+  # every function attached below.
+  ABI_MAJOR = 0
+  ABI_MINOR = 1
+  SONAME = "libweave_feedback.so.#{ABI_MAJOR}"
+
+  # The candidates, in order: $WEAVE_FEEDBACK_LIB, pkg-config's libdir, the loader's path.
+  def self.library_candidates
+    libdir = begin
+      out, status = Open3.capture2("pkg-config", "--variable=libdir", "weave-feedback", err: File::NULL)
+      status.success? && !out.strip.empty? ? out.strip : nil
+    rescue SystemCallError
+      nil
+    end
+    [ENV["WEAVE_FEEDBACK_LIB"], libdir && File.join(libdir, SONAME), SONAME].compact.reject(&:empty?)
+  end
+
   # Status values of the C API (weave_status); fixed by the C contract.
   STATUSES = %i[ok invalid_argument invalid_ref invalid_feedback unauthorized not_found rejected
                 rate_limited server transport timeout decode internal].freeze
 
   # A failed call. `status` is the C status (Integer), `status_name` its Symbol,
   # `http_status` the HTTP status behind it (0 without an HTTP answer), `attempts` the number of
-  # HTTP attempts for errors out of the retry loop.
+  # HTTP attempts for errors out of the retry loop, `feedback_ids` the ids a failed add,
+  # replace or batch used (item order; after server, transport, timeout, rate_limited or
+  # decode errors those rows may have been stored).
   class Error < StandardError
-    attr_reader :status, :http_status, :attempts, :operation
+    attr_reader :status, :http_status, :attempts, :operation, :feedback_ids
 
-    def initialize(message, status:, http_status: 0, attempts: 0, operation: nil)
+    def initialize(message, status:, http_status: 0, attempts: 0, operation: nil, feedback_ids: [])
       super(message)
       @status = status
       @http_status = http_status
       @attempts = attempts
       @operation = operation
+      @feedback_ids = feedback_ids.freeze
     end
 
     def status_name
@@ -73,8 +96,7 @@ module WeaveFeedback
   module Native
     extend FFI::Library
 
-    ffi_lib [ENV["WEAVE_FEEDBACK_LIB"], "weave_feedback",
-             File.expand_path("../../../target/debug/libweave_feedback.so", __dir__)].compact
+    ffi_lib WeaveFeedback.library_candidates
 
     # Statuses are a C enum: int-sized; kept as Integer here.
     attach_function :weave_status_str, [:int], :string
@@ -83,6 +105,9 @@ module WeaveFeedback
     attach_function :weave_error_message, [:pointer], :pointer
     attach_function :weave_error_http_status, [:pointer], :uint16
     attach_function :weave_error_attempts, [:pointer], :uint32
+    attach_function :weave_error_feedback_id, [:pointer], :pointer
+    attach_function :weave_error_feedback_id_count, [:pointer], :size_t
+    attach_function :weave_error_feedback_id_at, %i[pointer size_t], :pointer
     attach_function :weave_error_free, [:pointer], :void
     attach_function :weave_string_free, [:pointer], :void
 
@@ -93,6 +118,7 @@ module WeaveFeedback
     attach_function :weave_client_options_set_max_retries, %i[pointer uint32 pointer], :int
     attach_function :weave_client_options_set_deadline_ms, %i[pointer uint64 pointer], :int
     attach_function :weave_client_options_set_retry_base_delay_ms, %i[pointer uint64 pointer], :int
+    attach_function :weave_client_options_set_allow_insecure_http, %i[pointer bool pointer], :int
     attach_function :weave_client_options_free, [:pointer], :void
     attach_function :weave_client_new, %i[pointer pointer pointer], :int
     attach_function :weave_client_free, [:pointer], :void
@@ -104,6 +130,9 @@ module WeaveFeedback
                     %i[pointer string string pointer pointer], :int, blocking: true
     attach_function :weave_ref_feedback_query_add_reaction,
                     %i[pointer string string pointer pointer], :int, blocking: true
+    attach_function :weave_ref_feedback_query_add_batch, %i[pointer string pointer pointer], :int, blocking: true
+    attach_function :weave_ref_feedback_query_replace,
+                    %i[pointer string string string string string pointer pointer], :int, blocking: true
     attach_function :weave_ref_feedback_query_purge, %i[pointer string pointer], :int, blocking: true
     attach_function :weave_ref_feedback_query_execute, %i[pointer pointer pointer], :int, blocking: true
     attach_function :weave_ref_feedback_query_refresh, %i[pointer pointer pointer], :int, blocking: true
@@ -114,6 +143,7 @@ module WeaveFeedback
                     %i[pointer string string string int64 int64 bool pointer pointer], :int
     attach_function :weave_feedback_query_execute, %i[pointer pointer pointer], :int, blocking: true
     attach_function :weave_feedback_query_refresh, %i[pointer pointer pointer], :int, blocking: true
+    attach_function :weave_feedback_query_refs, %i[pointer pointer pointer], :int, blocking: true
     attach_function :weave_feedback_query_free, [:pointer], :void
 
     attach_function :weave_feedbacks_len, [:pointer], :size_t
@@ -126,6 +156,7 @@ module WeaveFeedback
     FEEDBACK_FIELDS = %i[id project_id weave_ref feedback_type payload_json creator wb_user_id
                          created_at annotation_ref runnable_ref call_ref trigger_ref queue_id].freeze
     FEEDBACK_FIELDS.each { |f| attach_function :"weave_feedback_#{f}", [:pointer], :pointer }
+    attach_function :weave_feedback_to_json, %i[pointer pointer pointer], :int
 
     attach_function :weave_refs_len, [:pointer], :size_t
     attach_function :weave_refs_get, %i[pointer size_t], :pointer
@@ -168,10 +199,17 @@ module WeaveFeedback
       return klass.new(Native.weave_status_str(status), status: status, operation: operation) if ptr.null?
 
       begin
-        message = utf8(Native.weave_error_message(ptr))
-        klass.new(message, status: status, operation: operation,
-                           http_status: Native.weave_error_http_status(ptr),
-                           attempts: Native.weave_error_attempts(ptr))
+        status = Native.weave_error_status(ptr)
+        klass = ERROR_CLASSES[status] || Error
+        ids = Array.new(Native.weave_error_feedback_id_count(ptr)) do |i|
+          utf8(Native.weave_error_feedback_id_at(ptr, i))
+        end
+        first = Native.weave_error_feedback_id(ptr)
+        ids = [utf8(first)] if ids.empty? && !first.null?
+        klass.new(utf8(Native.weave_error_message(ptr)), status: status, operation: operation,
+                                                         http_status: Native.weave_error_http_status(ptr),
+                                                         attempts: Native.weave_error_attempts(ptr),
+                                                         feedback_ids: ids)
       ensure
         Native.weave_error_free(ptr)
       end
@@ -209,6 +247,11 @@ module WeaveFeedback
     def millis(seconds)
       (seconds * 1000).ceil
     end
+
+    # A payload as JSON text: a String is sent as is, nil means {} (NULL).
+    def payload(value)
+      value.nil? || value.is_a?(String) ? value : JSON.generate(value)
+    end
   end
 
   # Base of the wrappers: a handle, a Mutex, idempotent close.
@@ -241,6 +284,14 @@ module WeaveFeedback
         yield @handle
       end
     end
+
+    # The one shape of every fallible call: under the lock, on the live handle, with an
+    # out-parameter `out` (a pointer slot, or nil) and the error out-parameter; raises Error or
+    # ClosedError. Yields (handle, out, err) and returns `out`.
+    def call(operation, out = FFI::MemoryPointer.new(:pointer))
+      with_handle { |h| Call.checked(operation) { |e| yield h, out, e } }
+      out
+    end
   end
 
   # A connection to a Weave trace server. Thread-safe.
@@ -249,8 +300,9 @@ module WeaveFeedback
     # (WF_TRACE_SERVER_URL, WANDB_API_KEY, ...): it is given NULL options. Durations are in
     # seconds.
     def initialize(base_url: nil, api_key: nil, timeout: nil, max_retries: nil, deadline: nil,
-                   retry_base_delay: nil)
-      settings = { base_url:, api_key:, timeout:, max_retries:, deadline:, retry_base_delay: }.compact
+                   retry_base_delay: nil, allow_insecure_http: nil)
+      settings = { base_url:, api_key:, timeout:, max_retries:, deadline:, retry_base_delay:,
+                   allow_insecure_http: }.compact
       opts = settings.empty? ? FFI::Pointer::NULL : Native.weave_client_options_new
       begin
         apply(opts, settings)
@@ -275,25 +327,19 @@ module WeaveFeedback
     end
 
     # The feedback on one ref. Raises InvalidRefError for a string that is not a ref.
-    def ref_feedback(ref)
-      out = FFI::MemoryPointer.new(:pointer)
-      with_handle do |h|
-        Call.checked("weave_ref_feedback_query_new") do |e|
-          Native.weave_ref_feedback_query_new(h, Call.cstr(ref), out, e)
-        end
+    def ref_feedback_query(ref)
+      out = call("weave_ref_feedback_query_new") do |h, o, e|
+        Native.weave_ref_feedback_query_new(h, Call.cstr(ref), o, e)
       end
       RefFeedbackQuery.new(RefQueryPointer.new(out.read_pointer), ref)
     end
 
     # A project's feedback. `query` is a Query object (Hash or JSON text), `{"$expr" => ...}`.
-    def project_feedback(entity, project, query: nil, offset: nil, limit: nil, show_refs: false)
+    def feedback_query(entity, project, query: nil, offset: nil, limit: nil, show_refs: false)
       query = JSON.generate(query) if query.is_a?(Hash)
-      out = FFI::MemoryPointer.new(:pointer)
-      with_handle do |h|
-        Call.checked("weave_feedback_query_new") do |e|
-          Native.weave_feedback_query_new(h, Call.cstr(entity), Call.cstr(project), Call.cstr(query),
-                                          offset || -1, limit || -1, show_refs, out, e)
-        end
+      out = call("weave_feedback_query_new") do |h, o, e|
+        Native.weave_feedback_query_new(h, Call.cstr(entity), Call.cstr(project), Call.cstr(query),
+                                        offset || -1, limit || -1, show_refs, o, e)
       end
       FeedbackQuery.new(QueryPointer.new(out.read_pointer))
     end
@@ -309,6 +355,9 @@ module WeaveFeedback
         when :max_retries
           fn = :weave_client_options_set_max_retries
           arg = Integer(value)
+        when :allow_insecure_http
+          fn = :weave_client_options_set_allow_insecure_http
+          arg = value ? true : false
         else
           fn = :"weave_client_options_set_#{key}_ms"
           arg = Call.millis(value)
@@ -324,14 +373,17 @@ module WeaveFeedback
 
     def refresh = fetch(:refresh)
 
+    # The distinct refs of the rows.
+    def refs
+      fn = :"#{self.class::PREFIX}_refs"
+      Call.take_refs(call(fn.to_s) { |h, o, e| Native.public_send(fn, h, o, e) }.read_pointer)
+    end
+
     private
 
     def fetch(kind)
-      out = FFI::MemoryPointer.new(:pointer)
       fn = :"#{self.class::PREFIX}_#{kind}"
-      with_handle do |h|
-        Call.checked(fn.to_s) { |e| Native.public_send(fn, h, out, e) }
-      end
+      out = call(fn.to_s) { |h, o, e| Native.public_send(fn, h, o, e) }
       Feedbacks.new(FeedbacksPointer.new(out.read_pointer))
     end
   end
@@ -352,10 +404,33 @@ module WeaveFeedback
     # Adds feedback of a custom type ("helpfulness") or wandb.annotation.<name>. `payload` is a
     # Hash (or JSON text); nil means {}. Returns the new row's id.
     def add(feedback_type, payload = nil, creator: nil, annotation_ref: nil)
-      payload = JSON.generate(payload) unless payload.nil? || payload.is_a?(String)
+      payload = Call.payload(payload)
       added("weave_ref_feedback_query_add") do |h, out, e|
         Native.weave_ref_feedback_query_add(h, Call.cstr(feedback_type), Call.cstr(payload),
                                             Call.cstr(creator), Call.cstr(annotation_ref), out, e)
+      end
+    end
+
+    # Adds many rows in one request. `items` are Hashes with :feedback_type and optionally
+    # :payload (a Hash), :creator, :annotation_ref, :id. Every item is checked before anything
+    # is sent; a batch the server refuses stores nothing (the Error's feedback_ids name every
+    # item). Returns the new ids in item order.
+    def add_batch(items)
+      json = JSON.generate(items.to_a)
+      out = call("weave_ref_feedback_query_add_batch") do |h, o, e|
+        Native.weave_ref_feedback_query_add_batch(h, Call.cstr(json), o, e)
+      end
+      Call.take_refs(out.read_pointer)
+    end
+
+    # Replaces the content of the row `feedback_id`, keeping its id (returned). When the server
+    # refuses the new content the old one is kept or written back.
+    def replace(feedback_id, feedback_type, payload = nil, creator: nil, annotation_ref: nil)
+      payload = Call.payload(payload)
+      added("weave_ref_feedback_query_replace") do |h, out, e|
+        Native.weave_ref_feedback_query_replace(h, Call.cstr(feedback_id), Call.cstr(feedback_type),
+                                                Call.cstr(payload), Call.cstr(creator),
+                                                Call.cstr(annotation_ref), out, e)
       end
     end
 
@@ -375,29 +450,16 @@ module WeaveFeedback
 
     # Deletes the row with this id anywhere in the ref's project (as the Python SDK does).
     def purge(feedback_id)
-      with_handle do |h|
-        Call.checked("weave_ref_feedback_query_purge") do |e|
-          Native.weave_ref_feedback_query_purge(h, Call.cstr(feedback_id), e)
-        end
+      call("weave_ref_feedback_query_purge", nil) do |h, _, e|
+        Native.weave_ref_feedback_query_purge(h, Call.cstr(feedback_id), e)
       end
       nil
     end
 
-    # The distinct refs of the rows.
-    def refs
-      out = FFI::MemoryPointer.new(:pointer)
-      with_handle do |h|
-        Call.checked("weave_ref_feedback_query_refs") { |e| Native.weave_ref_feedback_query_refs(h, out, e) }
-      end
-      Call.take_refs(out.read_pointer)
-    end
-
     private
 
-    def added(operation)
-      out = FFI::MemoryPointer.new(:pointer)
-      with_handle { |h| Call.checked(operation) { |e| yield h, out, e } }
-      Call.take_string(out)
+    def added(operation, &)
+      Call.take_string(call(operation, &))
     end
   end
 
@@ -408,7 +470,8 @@ module WeaveFeedback
   end
 
   # One row, copied into Ruby strings (absent fields are nil).
-  Feedback = Struct.new(*Native::FEEDBACK_FIELDS, keyword_init: true) do
+  # `json` is the whole row as JSON text, with the wire key names.
+  Feedback = Struct.new(*Native::FEEDBACK_FIELDS, :json, keyword_init: true) do
     def payload = JSON.parse(payload_json)
 
     def created_time = Time.iso8601(created_at)
@@ -422,7 +485,9 @@ module WeaveFeedback
       super(handle)
       @rows = Array.new(Native.weave_feedbacks_len(handle)) do |i|
         row = Native.weave_feedbacks_get(handle, i)
-        Feedback.new(**Native::FEEDBACK_FIELDS.to_h do |f|
+        json = FFI::MemoryPointer.new(:pointer)
+        Call.checked("weave_feedback_to_json") { |e| Native.weave_feedback_to_json(row, json, e) }
+        Feedback.new(json: Call.take_string(json), **Native::FEEDBACK_FIELDS.to_h do |f|
           [f, Call.utf8(Native.public_send(:"weave_feedback_#{f}", row))]
         end)
       end.freeze
@@ -445,22 +510,22 @@ module WeaveFeedback
 
     # The distinct refs of the rows.
     def refs
-      out = FFI::MemoryPointer.new(:pointer)
-      with_handle do |h|
-        Call.checked("weave_feedbacks_refs") { |e| Native.weave_feedbacks_refs(h, out, e) }
-      end
-      Call.take_refs(out.read_pointer)
+      Call.take_refs(call("weave_feedbacks_refs") { |h, o, e| Native.weave_feedbacks_refs(h, o, e) }.read_pointer)
     end
 
     private
 
     def text(operation)
-      out = FFI::MemoryPointer.new(:pointer)
-      with_handle { |h| Call.checked(operation) { |e| Native.public_send(operation, h, out, e) } }
-      Call.take_string(out)
+      Call.take_string(call(operation) { |h, o, e| Native.public_send(operation, h, o, e) })
     end
   end
 
   # The C library's version, "MAJOR.MINOR.PATCH".
   def self.version = Native.weave_feedback_version
+
+  major, minor = version.split(".").map(&:to_i)
+  if major != ABI_MAJOR || minor < ABI_MINOR
+    raise LoadError, "weave_feedback needs libweave_feedback #{ABI_MAJOR}.#{ABI_MINOR} or a later " \
+                     "#{ABI_MAJOR}.x, found #{version}"
+  end
 end

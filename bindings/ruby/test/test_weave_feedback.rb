@@ -1,13 +1,14 @@
 # frozen_string_literal: true
 
-# Tests against the test server (tests/server/): run by tests/hosts/run.sh, or by hand with
+# Tests of the installed gem against the test server (tests/server/): run by tests/hosts/run.sh
+# (gem build + gem install into a temporary GEM_HOME, then these), or by hand with
 # WEAVE_TEST_BASE_URL (and WEAVE_TEST_API_KEY when the server wants one) set:
-#   LD_LIBRARY_PATH=target/debug ruby examples/ruby/test/test_weave_feedback.rb
+#   ruby bindings/ruby/test/test_weave_feedback.rb
 
 require "minitest/autorun"
 require "net/http"
 require "securerandom"
-require_relative "../lib/weave_feedback"
+require "weave_feedback" # the installed gem, not ../lib
 
 BASE_URL = ENV.fetch("WEAVE_TEST_BASE_URL") do
   abort "WEAVE_TEST_BASE_URL is not set: start tests/server/start_server.sh (tests/hosts/run.sh does)"
@@ -61,6 +62,9 @@ class WeaveFeedbackTest < Minitest::Test
 
   def test_version_and_statuses
     assert_match(/\A\d+\.\d+\.\d+\z/, WeaveFeedback.version)
+    assert_equal WeaveFeedback::ABI_MAJOR, WeaveFeedback.version.split(".").first.to_i
+    refute_includes $LOADED_FEATURES.grep(/weave_feedback\.rb/).first, "bindings/ruby/lib",
+                    "the tests must load the installed gem"
     assert_equal 2, WeaveFeedback::STATUSES.index(:invalid_ref)
     assert_equal 3, WeaveFeedback::STATUSES.index(:invalid_feedback)
     assert_equal "invalid ref", WeaveFeedback::Native.weave_status_str(2)
@@ -68,7 +72,7 @@ class WeaveFeedbackTest < Minitest::Test
 
   def test_add_query_purge
     ref = new_ref("chatbot")
-    q = @client.ref_feedback(ref)
+    q = @client.ref_feedback_query(ref)
     reaction = q.add_reaction("👍", creator: "Dana")
     note = q.add_note("Clear and correct answer.")
     score = q.add("helpfulness", { score: 4 })
@@ -111,25 +115,25 @@ class WeaveFeedbackTest < Minitest::Test
   end
 
   def test_errors
-    e = assert_raises(WeaveFeedback::InvalidRefError) { @client.ref_feedback("not a ref") }
+    e = assert_raises(WeaveFeedback::InvalidRefError) { @client.ref_feedback_query("not a ref") }
     assert_equal 2, e.status
     assert_equal :invalid_ref, e.status_name
     assert_equal 0, e.http_status
     refute_empty e.message
     assert_equal "weave_ref_feedback_query_new", e.operation
 
-    q = @client.ref_feedback(new_ref("errors"))
+    q = @client.ref_feedback_query(new_ref("errors"))
     e = assert_raises(WeaveFeedback::InvalidFeedbackError) { q.add_note("") }
     assert_equal 3, e.status
     refute_empty e.message
     assert_raises(WeaveFeedback::InvalidFeedbackError) { q.add("wandb.custom") }
     assert_raises(WeaveFeedback::InvalidArgumentError) { q.add("helpfulness", "[1, 2]") }
     assert_raises(ArgumentError) { q.add_note("cut\0short") } # ruby-ffi refuses NUL bytes
-    assert_raises(WeaveFeedback::InvalidArgumentError) { @client.project_feedback("ruby-tests", "a/b") }
+    assert_raises(WeaveFeedback::InvalidArgumentError) { @client.feedback_query("ruby-tests", "a/b") }
 
     unless API_KEY.empty? # the server wants a key: without one, 401
       WeaveFeedback::Client.open(base_url: BASE_URL, api_key: "") do |anon|
-        e = assert_raises(WeaveFeedback::UnauthorizedError) { anon.ref_feedback(new_ref("errors")).execute }
+        e = assert_raises(WeaveFeedback::UnauthorizedError) { anon.ref_feedback_query(new_ref("errors")).execute }
         assert_equal 401, e.http_status
       end
     end
@@ -139,7 +143,7 @@ class WeaveFeedbackTest < Minitest::Test
   def test_retry_after_503
     set_faults(fail_first: 1, fail_status: 503, routes: ["/feedback/create"])
     client = WeaveFeedback::Client.new(base_url: BASE_URL, api_key: API_KEY, retry_base_delay: 0.01)
-    q = client.ref_feedback(new_ref("retry"))
+    q = client.ref_feedback_query(new_ref("retry"))
     id = q.add_reaction("🎉")
     rows = rows_by_id(q)
     assert_equal [id], rows.keys
@@ -152,10 +156,12 @@ class WeaveFeedbackTest < Minitest::Test
     set_faults(fail_first: 100, fail_status: 503, routes: ["/feedback/create"])
     client = WeaveFeedback::Client.new(base_url: BASE_URL, api_key: API_KEY, max_retries: 1,
                                        retry_base_delay: 0.001)
-    q = client.ref_feedback(new_ref("retry"))
+    q = client.ref_feedback_query(new_ref("retry"))
     e = assert_raises(WeaveFeedback::ServerError) { q.add_note("never stored") }
     assert_equal 503, e.http_status
     assert_equal 2, e.attempts
+    assert_equal 1, e.feedback_ids.size
+    assert_equal 36, e.feedback_ids.first.size
     assert_equal 0, q.execute.size
     client.close
   end
@@ -167,8 +173,8 @@ class WeaveFeedbackTest < Minitest::Test
   def rounds_seen_during_the_call(&add)
     ref = new_ref("gvl")
     set_faults(delay_ms: 500, delay_first: 1, delay_then_process: true, routes: ["/feedback/create"])
-    probe = @client.ref_feedback(ref)
-    q = @client.ref_feedback(ref)
+    probe = @client.ref_feedback_query(ref)
+    q = @client.ref_feedback_query(ref)
     seen = 0
     spins = 0
     stop = false
@@ -210,11 +216,11 @@ class WeaveFeedbackTest < Minitest::Test
 
   def test_threads_share_one_client
     ref = new_ref("threads")
-    shared = @client.ref_feedback(ref)
+    shared = @client.ref_feedback_query(ref)
     ids = Queue.new
     threads = Array.new(6) do |t|
       Thread.new do
-        q = @client.ref_feedback(ref)
+        q = @client.ref_feedback_query(ref)
         3.times { |i| ids << q.add("helpfulness", { score: i, thread: t }) }
         ids << shared.add_note("from thread #{t}")
         q.close
@@ -229,13 +235,90 @@ class WeaveFeedbackTest < Minitest::Test
   def test_garbage_collected_handles
     ref = new_ref("gc")
     ids = 10.times.map do |i|
-      q = @client.ref_feedback(ref) # never closed: AutoPointer frees it
+      q = @client.ref_feedback_query(ref) # never closed: AutoPointer frees it
       id = q.add_note("note #{i}")
       q.execute.to_table # the result is never closed either
       GC.start
       id
     end
     GC.start
-    assert_equal ids.sort, rows_by_id(@client.ref_feedback(ref)).keys.sort
+    assert_equal ids.sort, rows_by_id(@client.ref_feedback_query(ref)).keys.sort
+  end
+
+  def test_replace_and_batch
+    fixed = "0192f3a4-5b6c-7d8e-9f01-000000000003"
+    q = @client.ref_feedback_query(new_ref("batch"))
+    ids = q.add_batch([{ feedback_type: "helpfulness", payload: { score: 1 }, creator: "Dana" },
+                       { feedback_type: "wandb.note.1", payload: { note: "batched" } },
+                       { feedback_type: "helpfulness", payload: { score: 3 }, id: fixed }])
+    assert_equal 3, ids.size
+    assert_equal fixed, ids[2]
+    rows = rows_by_id(q)
+    assert_equal ids.sort, rows.keys.sort
+    assert_equal "Dana", rows[ids[0]].creator
+    assert_equal({ "note" => "batched" }, rows[ids[1]].payload)
+    assert_equal ids[0], JSON.parse(rows[ids[0]].json)["id"]
+
+    assert_equal ids[0], q.replace(ids[0], "helpfulness", { score: 5 }, creator: "Eve")
+    rows = rows_by_id(q)
+    assert_equal({ "score" => 5 }, rows[ids[0]].payload)
+    assert_equal "Eve", rows[ids[0]].creator
+
+    assert_raises(WeaveFeedback::InvalidFeedbackError) do
+      q.add_batch([{ feedback_type: "helpfulness" }, { feedback_type: "wandb.note.1", payload: { note: "" } }])
+    end
+    assert_equal 3, rows_by_id(q).size
+    q.close
+  end
+
+  def test_batch_refused_by_the_server_names_every_id
+    set_faults(fail_first: 100, fail_status: 400, routes: ["/feedback/batch/create"])
+    a = "0192f3a4-5b6c-7d8e-9f01-0000000000a1"
+    b = "0192f3a4-5b6c-7d8e-9f01-0000000000a2"
+    q = @client.ref_feedback_query(new_ref("batch"))
+    e = assert_raises(WeaveFeedback::RejectedError) do
+      q.add_batch([{ feedback_type: "helpfulness", id: a }, { feedback_type: "helpfulness", id: b }])
+    end
+    assert_equal 400, e.http_status
+    assert_equal [a, b], e.feedback_ids
+  end
+
+  def test_project_query
+    project = "project-#{SecureRandom.hex(8)}"
+    refs = [new_ref(project), new_ref(project)]
+    refs.each do |ref|
+      q = @client.ref_feedback_query(ref)
+      q.add_note("a note on #{ref}")
+      q.add_reaction("👍")
+      q.close
+    end
+    notes_only = { "$expr" => { "$eq" => [{ "$getField" => "feedback_type" }, { "$literal" => "wandb.note.1" }] } }
+    notes = @client.feedback_query("ruby-tests", project, query: notes_only, show_refs: true)
+    rows = notes.execute
+    assert_equal 2, rows.size
+    assert_equal refs.sort, rows.refs.sort
+    assert_includes rows.to_table, refs[0]
+    assert_equal refs.sort, notes.refs.sort
+    limited = @client.feedback_query("ruby-tests", project, offset: 1, limit: 3)
+    assert_equal 3, limited.refresh.size
+  end
+
+  def test_client_options
+    e = assert_raises(WeaveFeedback::InvalidArgumentError) do
+      WeaveFeedback::Client.new(base_url: "http://weave.invalid", api_key: "k")
+    end
+    assert_includes e.message, "http://"
+    WeaveFeedback::Client.new(base_url: "http://weave.invalid", api_key: "k", allow_insecure_http: true,
+                              timeout: 1, max_retries: 0, retry_base_delay: 0.001, deadline: 1).close
+    assert_raises(WeaveFeedback::InvalidArgumentError) { WeaveFeedback::Client.new(base_url: "ftp://x") }
+
+    # The deadline bounds the whole call: every attempt is delayed 1.5 s.
+    set_faults(delay_ms: 1500, routes: ["/feedback/query"])
+    client = WeaveFeedback::Client.new(base_url: BASE_URL, api_key: API_KEY, deadline: 0.3, max_retries: 5)
+    q = client.ref_feedback_query(new_ref("deadline"))
+    start = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    assert_raises(WeaveFeedback::TimeoutError) { q.execute }
+    assert_operator Process.clock_gettime(Process::CLOCK_MONOTONIC) - start, :<, 1.2
+    client.close
   end
 end
