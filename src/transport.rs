@@ -287,7 +287,9 @@ impl Transport {
             previous_ambiguous |= failure.ambiguous();
             let sleep = self.delay_before_retry(number, &failure);
             if budget.remaining().is_some_and(|r| sleep >= r) {
-                return Err(failure.into_error(number, last_status));
+                // The deadline ends the call, whether it runs out during an attempt or before
+                // the next one: one kind for both (the last status is kept).
+                return Err(budget.exceeded(number, last_status));
             }
             thread::sleep(sleep);
             number += 1;
@@ -695,18 +697,21 @@ mod tests {
     }
 
     #[test]
-    fn deadline_stops_retrying() {
+    fn deadline_stops_retrying_as_a_timeout_keeping_the_last_status() {
         // Unbounded retries: only the deadline can end this loop.
         let t = transport(u32::MAX, Some(Duration::from_millis(50)));
+        let mut attempts = 0;
         let e = t
             .run(&t.budget(), |_| -> std::result::Result<(), _> {
+                attempts += 1;
                 Err(status(503))
             })
             .unwrap_err();
-        assert!(
-            matches!(e, Error::Server { .. } | Error::Timeout { .. }),
-            "{e}"
-        );
+        assert!(matches!(e, Error::Timeout { .. }), "{e}");
+        assert_eq!(e.http_status(), Some(503));
+        assert!(e.to_string().contains("call deadline of 50 ms"), "{e}");
+        assert_eq!(e.attempts(), Some(attempts));
+        assert!(attempts > 1);
     }
 
     #[test]
