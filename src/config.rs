@@ -23,6 +23,8 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 pub const DEFAULT_RETRY_BASE_DELAY: Duration = Duration::from_millis(500);
 /// Default ceiling of one backoff sleep, and of an honoured `Retry-After`.
 pub const DEFAULT_RETRY_MAX_DELAY: Duration = Duration::from_secs(30);
+/// Default cap on one answer, counted after decompression: 64 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// An API key that never prints itself.
 #[derive(Clone, PartialEq, Eq)]
@@ -56,6 +58,7 @@ pub struct ClientBuilder {
     pub(crate) retry_base_delay: Duration,
     pub(crate) retry_max_delay: Duration,
     pub(crate) allow_insecure_http: bool,
+    pub(crate) max_response_bytes: u64,
 }
 
 impl Default for ClientBuilder {
@@ -76,6 +79,7 @@ impl ClientBuilder {
             retry_base_delay: DEFAULT_RETRY_BASE_DELAY,
             retry_max_delay: DEFAULT_RETRY_MAX_DELAY,
             allow_insecure_http: false,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 
@@ -164,6 +168,16 @@ impl ClientBuilder {
     /// Off by default: the key would cross the network in clear text.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Caps the size of one answer, counted after decompression (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`], 64 MiB). A larger successful answer fails with
+    /// [`Error::Decode`] naming the cap, and nothing beyond the cap is read; page through
+    /// large query results with a limit and offset instead. Decoding rows takes up to about
+    /// three times the answer's size in memory. 0 is refused by [`ClientBuilder::build`].
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
         self
     }
 
@@ -580,5 +594,21 @@ mod tests {
             let shown = format!("{bad:?}");
             assert!(err.to_string().contains(&shown), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn max_response_bytes_defaults_to_64_mib_and_refuses_zero() {
+        assert_eq!(DEFAULT_MAX_RESPONSE_BYTES, 64 * 1024 * 1024);
+        assert_eq!(
+            ClientBuilder::new().max_response_bytes,
+            DEFAULT_MAX_RESPONSE_BYTES
+        );
+        assert!(ClientBuilder::new().max_response_bytes(1).build().is_ok());
+        let err = ClientBuilder::new()
+            .max_response_bytes(0)
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+        assert!(err.to_string().contains("max_response_bytes"), "{err}");
     }
 }

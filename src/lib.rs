@@ -36,6 +36,7 @@ pub mod timestamp;
 
 mod ids;
 mod pyjson;
+mod response;
 mod transport;
 mod validate;
 
