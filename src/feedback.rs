@@ -84,9 +84,14 @@ impl Feedback {
         let row: WireRow = serde_json::from_value(v).map_err(|e| Error::Decode {
             message: format!("feedback row: {e}"),
         })?;
-        let created_at = Timestamp::parse(&row.created_at).ok_or_else(|| Error::Decode {
-            message: format!("feedback row: unreadable created_at {:?}", row.created_at),
-        })?;
+        Feedback::from_wire(row).map_err(|message| Error::Decode {
+            message: format!("feedback row: {message}"),
+        })
+    }
+
+    fn from_wire(row: WireRow) -> std::result::Result<Feedback, String> {
+        let created_at = Timestamp::parse(&row.created_at)
+            .ok_or_else(|| format!("unreadable created_at {:?}", row.created_at))?;
         Ok(Feedback {
             id: row.id,
             project_id: row.project_id,
@@ -186,22 +191,25 @@ impl Feedbacks {
         }
     }
 
-    /// Decodes a `/feedback/query` response body (`{"result": [...]}`); unknown keys are
-    /// ignored, anything else malformed is a [`Error::Decode`].
+    /// Decodes a `/feedback/query` response body (`{"result": [...]}`) straight into rows, in
+    /// one pass; unknown keys are ignored, anything else malformed is a [`Error::Decode`].
+    ///
+    /// Decoding needs up to about three times the body's size; when that much memory cannot
+    /// be reserved the answer is refused with [`Error::Decode`] rather than risking an
+    /// allocation failure that would abort the process.
     pub fn from_query_response(body: &[u8], show_refs: bool) -> Result<Feedbacks> {
-        #[derive(Deserialize)]
-        struct Res {
-            result: Vec<Value>,
-        }
-        let res: Res = serde_json::from_slice(body).map_err(|e| Error::Decode {
+        reserve_probe(body.len().saturating_mul(DECODE_FACTOR)).map_err(|()| Error::Decode {
+            message: format!(
+                "an answer of {} bytes needs about {DECODE_FACTOR} times that in memory to \
+                 decode, and that much could not be reserved; use a limit/offset to page \
+                 through the rows",
+                body.len()
+            ),
+        })?;
+        let res: QueryResponse = serde_json::from_slice(body).map_err(|e| Error::Decode {
             message: format!("query response: {e}"),
         })?;
-        let rows = res
-            .result
-            .into_iter()
-            .map(Feedback::from_value)
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Feedbacks::new(rows, show_refs))
+        Ok(Feedbacks::new(res.result.0, show_refs))
     }
 
     /// Number of rows.
@@ -302,6 +310,48 @@ impl Feedbacks {
             out.push('\n');
         }
         out
+    }
+}
+
+/// Peak memory of decoding rows, as a multiple of the answer's size (rows with realistic
+/// payloads measure below this).
+const DECODE_FACTOR: usize = 3;
+
+/// Whether `bytes` could be allocated now; the memory is released at once.
+fn reserve_probe(bytes: usize) -> std::result::Result<(), ()> {
+    let mut probe: Vec<u8> = Vec::new();
+    probe.try_reserve_exact(bytes).map_err(|_| ())
+}
+
+/// The `/feedback/query` answer.
+#[derive(Deserialize)]
+struct QueryResponse {
+    result: Rows,
+}
+
+/// Rows decoded one by one as the parser reaches them, without a `Value` tree of the answer.
+struct Rows(Vec<Feedback>);
+
+impl<'de> Deserialize<'de> for Rows {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Rows, D::Error> {
+        struct RowsVisitor;
+        impl<'de> serde::de::Visitor<'de> for RowsVisitor {
+            type Value = Rows;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of feedback rows")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Rows, A::Error> {
+                let mut rows = Vec::new();
+                while let Some(row) = seq.next_element::<WireRow>()? {
+                    rows.push(Feedback::from_wire(row).map_err(serde::de::Error::custom)?);
+                }
+                Ok(Rows(rows))
+            }
+        }
+        d.deserialize_seq(RowsVisitor)
     }
 }
 
@@ -533,6 +583,32 @@ mod tests {
         assert!(matches!(err, Error::Decode { .. }));
         let err = Feedbacks::from_query_response(b"{\"result\": 3}", false).unwrap_err();
         assert!(matches!(err, Error::Decode { .. }));
+    }
+
+    #[test]
+    fn query_response_decodes_rows_in_one_pass() {
+        let body = serde_json::to_vec(&json!({
+            "result": [sample()[0].to_value(), sample()[1].to_value()],
+            "future_key": {"ignored": true}
+        }))
+        .unwrap();
+        let fs = Feedbacks::from_query_response(&body, true).unwrap();
+        assert_eq!(fs.as_slice(), sample().as_slice());
+        assert!(fs.show_refs());
+        let mut bad = sample()[1].to_value();
+        bad["created_at"] = "yesterday".into();
+        let body = serde_json::to_vec(&json!({ "result": [sample()[0].to_value(), bad] })).unwrap();
+        let err = Feedbacks::from_query_response(&body, false).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { message } if message.contains("yesterday")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn memory_that_cannot_be_reserved_is_an_error_not_an_abort() {
+        assert!(reserve_probe(1 << 20).is_ok());
+        assert!(reserve_probe(usize::MAX).is_err());
     }
 
     #[test]
