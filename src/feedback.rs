@@ -178,7 +178,7 @@ impl Feedback {
 /// An immutable, shareable list of feedback rows (server order: `created_at` ascending).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Feedbacks {
-    rows: Arc<[Feedback]>,
+    rows: Arc<Vec<Feedback>>,
     show_refs: bool,
 }
 
@@ -186,7 +186,7 @@ impl Feedbacks {
     /// Wraps rows; `show_refs` adds the Ref column to the table.
     pub fn new(rows: Vec<Feedback>, show_refs: bool) -> Feedbacks {
         Feedbacks {
-            rows: rows.into(),
+            rows: Arc::new(rows),
             show_refs,
         }
     }
@@ -348,6 +348,8 @@ impl<'de> Deserialize<'de> for Rows {
                 while let Some(row) = seq.next_element::<WireRow>()? {
                     rows.push(Feedback::from_wire(row).map_err(serde::de::Error::custom)?);
                 }
+                // The rows live as long as the result: drop the growth slack.
+                rows.shrink_to_fit();
                 Ok(Rows(rows))
             }
         }
