@@ -39,6 +39,7 @@ pub mod timestamp;
 
 mod ids;
 mod pyjson;
+mod response;
 mod transport;
 mod validate;
 mod write;

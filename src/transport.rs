@@ -7,7 +7,6 @@
 //! share one `X-Weave-Retry-Id`, as the SDK sends.
 
 use std::fmt;
-use std::io::Read;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -16,10 +15,8 @@ use serde_json::Value;
 use crate::config::ClientBuilder;
 use crate::error::{Error, Result};
 use crate::ids;
+use crate::response;
 use crate::timestamp;
-
-/// Responses larger than this are refused rather than exhausting memory.
-const MAX_RESPONSE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("weave-feedback/", env!("CARGO_PKG_VERSION"), " (rust)");
@@ -179,6 +176,8 @@ pub(crate) struct Transport {
     deadline: Option<Duration>,
     retry_base_delay: Duration,
     retry_max_delay: Duration,
+    /// Reads answers: the size cap, and the key's forms to scrub from messages.
+    reader: response::Reader,
 }
 
 impl fmt::Debug for Transport {
@@ -222,6 +221,7 @@ impl Transport {
             deadline: b.deadline,
             retry_base_delay: b.retry_base_delay,
             retry_max_delay: b.retry_max_delay,
+            reader: response::Reader::new(b)?,
         })
     }
 
@@ -362,135 +362,7 @@ impl Transport {
                 .send(body),
             None => self.prepare(self.agent.get(&url), attempt)?.call(),
         };
-        let mut resp = result.map_err(map_ureq_error)?;
-        let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        let mut bytes = Vec::new();
-        resp.body_mut()
-            .as_reader()
-            .take(MAX_RESPONSE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| map_io_error(&e, true))?;
-        if bytes.len() as u64 > MAX_RESPONSE_BYTES {
-            return Err(Failure::Fatal(Error::decode(format!(
-                "response larger than {MAX_RESPONSE_BYTES} bytes"
-            ))));
-        }
-        if (200..300).contains(&status) {
-            return Ok(bytes);
-        }
-        let message = if (300..400).contains(&status) {
-            let location = resp
-                .headers()
-                .get("location")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("?");
-            format!("unexpected redirect to {location} (redirects are not followed)")
-        } else {
-            server_message(&bytes, status)
-        };
-        Err(Failure::Status {
-            status,
-            message,
-            retry_after,
-            route_missing: status == 404 && is_missing_route_body(&bytes),
-        })
-    }
-}
-
-/// FastAPI answers a request for a route it does not have with exactly this body; Weave's own
-/// 404s (a missing object, project, ...) carry a `reason` instead.
-fn is_missing_route_body(body: &[u8]) -> bool {
-    serde_json::from_slice::<Value>(body)
-        .is_ok_and(|v| v == serde_json::json!({"detail": "Not Found"}))
-}
-
-/// The server's reason: the first of `message`, `error`, `detail`, `reason` (the SDK's order);
-/// FastAPI's `detail` list gives its first entry's `msg` and location.
-pub(crate) fn server_message(body: &[u8], status: u16) -> String {
-    let fallback = || {
-        let text = String::from_utf8_lossy(body);
-        let text = text.trim();
-        if text.is_empty() {
-            format!("HTTP {status} with an empty body")
-        } else {
-            text.chars().take(500).collect()
-        }
-    };
-    let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(body) else {
-        return fallback();
-    };
-    for key in ["message", "error", "detail", "reason"] {
-        match obj.get(key) {
-            Some(Value::String(s)) => return s.clone(),
-            Some(Value::Array(items)) if !items.is_empty() => {
-                let first = &items[0];
-                let msg = first.get("msg").and_then(Value::as_str);
-                let loc = first.get("loc").and_then(Value::as_array).map(|l| {
-                    l.iter()
-                        .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_string))
-                        .collect::<Vec<_>>()
-                        .join(".")
-                });
-                return match (msg, loc) {
-                    (Some(m), Some(l)) if !l.is_empty() => format!("{l}: {m}"),
-                    (Some(m), _) => m.to_string(),
-                    _ => first.to_string(),
-                };
-            }
-            Some(v) if !v.is_null() => return v.to_string(),
-            _ => {}
-        }
-    }
-    fallback()
-}
-
-fn map_ureq_error(e: ureq::Error) -> Failure {
-    match e {
-        ureq::Error::Timeout(which) => Failure::Timeout(format!("{which} timeout reached")),
-        ureq::Error::Io(io) => map_io_error(&io, true),
-        ureq::Error::HostNotFound => Failure::Transport {
-            message: "host not found".into(),
-            sent: false,
-        },
-        ureq::Error::ConnectionFailed => Failure::Transport {
-            message: "connection failed".into(),
-            sent: false,
-        },
-        ureq::Error::Protocol(p) => Failure::Transport {
-            message: format!("HTTP protocol error: {p}"),
-            sent: true,
-        },
-        ureq::Error::BadUri(u) => Failure::Fatal(Error::InvalidArgument(format!("bad URL: {u}"))),
-        ureq::Error::Http(h) => Failure::Fatal(Error::InvalidArgument(format!("bad request: {h}"))),
-        ureq::Error::BodyExceedsLimit(n) => {
-            Failure::Fatal(Error::decode(format!("response body exceeds {n} bytes")))
-        }
-        other => Failure::Fatal(Error::Transport {
-            attempts: 1,
-            last_status: None,
-            message: other.to_string(),
-            feedback_ids: Vec::new(),
-        }),
-    }
-}
-
-fn map_io_error(e: &std::io::Error, sent: bool) -> Failure {
-    use std::io::ErrorKind as K;
-    match e.kind() {
-        K::TimedOut | K::WouldBlock => Failure::Timeout(format!("I/O timed out: {e}")),
-        K::ConnectionRefused => Failure::Transport {
-            message: format!("connection refused: {e}"),
-            sent: false,
-        },
-        _ => Failure::Transport {
-            message: format!("connection error: {e}"),
-            sent,
-        },
+        self.reader.finish(result)
     }
 }
 
@@ -538,27 +410,6 @@ mod tests {
         assert_eq!(base64(b"f"), "Zg==");
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
-    }
-
-    #[test]
-    fn server_messages() {
-        assert_eq!(
-            server_message(br#"{"reason":"Invalid URI: x"}"#, 400),
-            "Invalid URI: x"
-        );
-        assert_eq!(server_message(br#"{"message":"m","reason":"r"}"#, 400), "m");
-        assert_eq!(
-            server_message(
-                br#"{"detail":[{"loc":["body","payload"],"msg":"Input should be a valid dictionary","type":"dict_type"}]}"#,
-                422
-            ),
-            "body.payload: Input should be a valid dictionary"
-        );
-        assert_eq!(server_message(b"", 502), "HTTP 502 with an empty body");
-        assert_eq!(
-            server_message(b"<html>bad gateway</html>", 502),
-            "<html>bad gateway</html>"
-        );
     }
 
     #[test]
