@@ -8,7 +8,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::client::Client;
 use crate::error::{Error, Result};
 
 /// Where the hosted service's traces live.
@@ -37,6 +36,11 @@ impl ApiKey {
     }
     pub(crate) fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// `base64("api:" + key)`: what Basic auth sends, as Weave's SDK does.
+    pub(crate) fn basic_token(&self) -> String {
+        base64(format!("api:{}", self.0).as_bytes())
     }
 }
 
@@ -181,12 +185,29 @@ impl ClientBuilder {
         self
     }
 
-    /// Checks the settings and builds the client.
-    pub fn build(self) -> Result<Client> {
-        Client::from_builder(self)
+    /// The settings, checked: what the transport is made from.
+    pub(crate) fn settings(&self) -> Result<Settings> {
+        if self.timeout.is_zero() {
+            return Err(Error::InvalidArgument("timeout must be positive".into()));
+        }
+        if self.max_response_bytes == 0 {
+            return Err(Error::InvalidArgument(
+                "max_response_bytes must be positive".into(),
+            ));
+        }
+        Ok(Settings {
+            base_url: self.validated_base_url()?,
+            api_key: self.api_key.clone(),
+            timeout: self.timeout,
+            max_retries: self.max_retries,
+            deadline: self.deadline,
+            retry_base_delay: self.retry_base_delay,
+            retry_max_delay: self.retry_max_delay,
+            max_response_bytes: self.max_response_bytes,
+        })
     }
 
-    pub(crate) fn validated_base_url(&self) -> Result<String> {
+    fn validated_base_url(&self) -> Result<String> {
         let url = self.base_url.trim_end_matches('/').to_string();
         let bad = |why: &str| Error::InvalidArgument(format!("base URL {why}: {url:?}"));
         if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -231,6 +252,23 @@ impl ClientBuilder {
         }
         Ok(url)
     }
+}
+
+/// A builder's settings once checked ([`ClientBuilder::settings`]): plain data the transport is
+/// made from, so nothing past this point re-validates or reads the builder.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    /// `http(s)://host[:port][/path]`, without a trailing `/`.
+    pub(crate) base_url: String,
+    pub(crate) api_key: Option<ApiKey>,
+    /// Positive.
+    pub(crate) timeout: Duration,
+    pub(crate) max_retries: u32,
+    pub(crate) deadline: Option<Duration>,
+    pub(crate) retry_base_delay: Duration,
+    pub(crate) retry_max_delay: Duration,
+    /// Positive.
+    pub(crate) max_response_bytes: u64,
 }
 
 /// The host part of `host[:port]/path`, brackets kept for IPv6.
@@ -398,9 +436,41 @@ fn netrc_password(text: &str, machine: &str) -> Option<String> {
     None
 }
 
+/// Standard base64 with padding, for the Basic auth header.
+fn base64(input: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn basic_auth_matches_the_sdk() {
+        assert_eq!(base64(b"api:KEY123"), "YXBpOktFWTEyMw==");
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+    }
+
     use std::collections::HashMap;
 
     #[derive(Default)]

@@ -8,6 +8,13 @@ use crate::feedback::{Feedbacks, Refs};
 use crate::query::Query;
 use crate::validate;
 
+impl Client {
+    /// A lazily fetched query over a project's feedback.
+    pub fn feedback_query(&self, entity: &str, project: &str) -> Result<FeedbackQuery> {
+        FeedbackQuery::new(self, entity, project)
+    }
+}
+
 /// A lazily fetched, cached query over one project's feedback (the SDK's `FeedbackQuery`).
 ///
 /// Rows come sorted by `created_at` ascending. [`FeedbackQuery::execute`] fetches once and then

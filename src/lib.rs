@@ -37,6 +37,7 @@ pub mod ref_feedback_query;
 pub mod refs;
 pub mod timestamp;
 
+mod failure;
 mod ids;
 mod pyjson;
 mod response;

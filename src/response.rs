@@ -3,12 +3,14 @@
 //! I/O errors, and the API key scrubbed from every message the transport produces.
 
 use std::io::Read;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::config::ClientBuilder;
-use crate::error::{Error, Result};
-use crate::transport::{base64, parse_retry_after, Failure};
+use crate::config::ApiKey;
+use crate::error::Error;
+use crate::failure::Failure;
+use crate::timestamp;
 
 /// Server text kept in one error message, in bytes; longer text is cut and marked.
 pub(crate) const MAX_SERVER_TEXT: usize = 4096;
@@ -24,17 +26,12 @@ pub(crate) struct Reader {
 }
 
 impl Reader {
-    /// Checks `max_response_bytes` and remembers the key's forms to scrub.
-    pub(crate) fn new(b: &ClientBuilder) -> Result<Reader> {
-        if b.max_response_bytes == 0 {
-            return Err(Error::InvalidArgument(
-                "max_response_bytes must be positive".into(),
-            ));
+    /// Answers capped at `max_bytes`; messages scrubbed of `api_key` and its Basic token.
+    pub(crate) fn new(max_bytes: u64, api_key: Option<&ApiKey>) -> Reader {
+        Reader {
+            max_bytes,
+            scrubber: Scrubber::new(api_key),
         }
-        Ok(Reader {
-            max_bytes: b.max_response_bytes,
-            scrubber: Scrubber::new(b.api_key.as_ref().map(|k| k.expose())),
-        })
     }
 
     /// The outcome of one request: the 2xx body, or how the attempt failed. Every message in
@@ -214,10 +211,10 @@ pub(crate) struct Scrubber {
 
 impl Scrubber {
     /// Scrubs `key` (none: nothing to scrub).
-    pub(crate) fn new(key: Option<&str>) -> Scrubber {
+    pub(crate) fn new(key: Option<&ApiKey>) -> Scrubber {
         let mut secrets: Vec<String> = key
-            .filter(|k| !k.is_empty())
-            .map(|k| vec![k.to_string(), base64(format!("api:{k}").as_bytes())])
+            .filter(|k| !k.expose().is_empty())
+            .map(|k| vec![k.expose().to_string(), k.basic_token()])
             .unwrap_or_default();
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         Scrubber { secrets }
@@ -384,9 +381,32 @@ pub(crate) fn map_io_error(e: &std::io::Error, sent: bool) -> Failure {
     }
 }
 
+/// `Retry-After`: delta seconds (integer or decimal) or an HTTP date.
+pub(crate) fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(1e9)));
+    }
+    let at = timestamp::parse_http_date(v)?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs() as i64;
+    Some(Duration::from_secs(at.saturating_sub(now).max(0) as u64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("soon"), None);
+    }
 
     #[test]
     fn server_messages() {
@@ -428,8 +448,8 @@ mod tests {
     #[test]
     fn key_and_token_are_scrubbed_in_any_case() {
         let key = "Sekrit-Key-0123456789";
-        let token = base64(format!("api:{key}").as_bytes());
-        let s = Scrubber::new(Some(key));
+        let token = ApiKey::new(key).basic_token();
+        let s = Scrubber::new(Some(&ApiKey::new(key)));
         let text = format!(
             "key {key} upper {} basic Basic {token} lower basic {} end",
             key.to_uppercase(),
@@ -449,7 +469,7 @@ mod tests {
     #[test]
     fn a_secret_straddling_the_cut_is_removed() {
         let key = "straddling-key-abcdefghijklmnop";
-        let s = Scrubber::new(Some(key));
+        let s = Scrubber::new(Some(&ApiKey::new(key)));
         for shift in 0..key.len() {
             let text = format!(
                 "{}{key}{}",

@@ -8,108 +8,18 @@
 
 use std::fmt;
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::config::ClientBuilder;
+use crate::config::Settings;
 use crate::error::{Error, Result};
+use crate::failure::Failure;
 use crate::ids;
 use crate::response;
-use crate::timestamp;
 
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("weave-feedback/", env!("CARGO_PKG_VERSION"), " (rust)");
-
-/// How an attempt failed, before it is known whether it was the last one.
-#[derive(Debug)]
-pub(crate) enum Failure {
-    /// The server answered with a non-2xx status.
-    Status {
-        status: u16,
-        message: String,
-        retry_after: Option<Duration>,
-        /// A 404 from the web framework itself (`{"detail":"Not Found"}`): the route does not
-        /// exist on this server, as opposed to the route refusing the request.
-        route_missing: bool,
-    },
-    /// The attempt timed out (the request may have reached the server).
-    Timeout(String),
-    /// The connection failed. `sent` is false when the request surely never arrived.
-    Transport { message: String, sent: bool },
-    /// A failure that retrying cannot fix (bad URL, TLS certificate, undecodable body, ...).
-    Fatal(Error),
-}
-
-impl Failure {
-    fn retryable(&self) -> bool {
-        match self {
-            Failure::Status { status, .. } => *status == 429 || (500..600).contains(status),
-            Failure::Timeout(_) | Failure::Transport { .. } => true,
-            Failure::Fatal(_) => false,
-        }
-    }
-
-    /// Whether the server may have acted on the request although we saw no success.
-    pub(crate) fn ambiguous(&self) -> bool {
-        match self {
-            Failure::Status { status, .. } => (500..600).contains(status),
-            Failure::Timeout(_) => true,
-            Failure::Transport { sent, .. } => *sent,
-            Failure::Fatal(_) => false,
-        }
-    }
-
-    fn into_error(self, attempts: u32, last_status: Option<u16>) -> Error {
-        match self {
-            Failure::Status {
-                status, message, ..
-            } => match status {
-                401 | 403 => Error::Unauthorized {
-                    status,
-                    attempts,
-                    message,
-                    feedback_ids: Vec::new(),
-                },
-                404 => Error::NotFound {
-                    attempts,
-                    message,
-                    feedback_ids: Vec::new(),
-                },
-                429 => Error::RateLimited {
-                    attempts,
-                    message,
-                    feedback_ids: Vec::new(),
-                },
-                500..=599 => Error::Server {
-                    status,
-                    attempts,
-                    message,
-                    feedback_ids: Vec::new(),
-                },
-                _ => Error::Rejected {
-                    status,
-                    attempts,
-                    message,
-                    feedback_ids: Vec::new(),
-                },
-            },
-            Failure::Timeout(message) => Error::Timeout {
-                attempts,
-                last_status,
-                message,
-                feedback_ids: Vec::new(),
-            },
-            Failure::Transport { message, .. } => Error::Transport {
-                attempts,
-                last_status,
-                message,
-                feedback_ids: Vec::new(),
-            },
-            Failure::Fatal(e) => e,
-        }
-    }
-}
 
 /// The time one public call may take. Started when the call begins and shared by every request
 /// it makes (id look-ups, retries and their backoff, halves of a split batch, per-item
@@ -196,33 +106,29 @@ impl fmt::Debug for Transport {
 }
 
 impl Transport {
-    pub(crate) fn new(b: &ClientBuilder) -> Result<Transport> {
-        let base_url = b.validated_base_url()?;
-        if b.timeout.is_zero() {
-            return Err(Error::InvalidArgument("timeout must be positive".into()));
-        }
+    pub(crate) fn new(s: Settings) -> Transport {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .no_delay(true)
             .user_agent(USER_AGENT)
-            .timeout_global(Some(b.timeout))
+            .timeout_global(Some(s.timeout))
             .build()
             .into();
-        Ok(Transport {
+        Transport {
             agent,
-            base_url,
-            authorization: b
+            authorization: s
                 .api_key
                 .as_ref()
-                .map(|k| format!("Basic {}", base64(format!("api:{}", k.expose()).as_bytes()))),
-            timeout: b.timeout,
-            max_retries: b.max_retries,
-            deadline: b.deadline,
-            retry_base_delay: b.retry_base_delay,
-            retry_max_delay: b.retry_max_delay,
-            reader: response::Reader::new(b)?,
-        })
+                .map(|k| format!("Basic {}", k.basic_token())),
+            reader: response::Reader::new(s.max_response_bytes, s.api_key.as_ref()),
+            base_url: s.base_url,
+            timeout: s.timeout,
+            max_retries: s.max_retries,
+            deadline: s.deadline,
+            retry_base_delay: s.retry_base_delay,
+            retry_max_delay: s.retry_max_delay,
+        }
     }
 
     pub(crate) fn base_url(&self) -> &str {
@@ -366,63 +272,10 @@ impl Transport {
     }
 }
 
-/// `Retry-After`: delta seconds (integer or decimal) or an HTTP date.
-pub(crate) fn parse_retry_after(v: &str) -> Option<Duration> {
-    let v = v.trim();
-    if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(1e9)));
-    }
-    let at = timestamp::parse_http_date(v)?;
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs() as i64;
-    Some(Duration::from_secs(at.saturating_sub(now).max(0) as u64))
-}
-
-/// Standard base64 with padding, for the Basic auth header.
-pub(crate) fn base64(input: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(T[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn basic_auth_matches_the_sdk() {
-        assert_eq!(base64(b"api:KEY123"), "YXBpOktFWTEyMw==");
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
-        assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("-1"), None);
-        assert_eq!(parse_retry_after("soon"), None);
-    }
+    use crate::config::{ApiKey, ClientBuilder};
 
     fn transport(max_retries: u32, deadline: Option<Duration>) -> Transport {
         let b = ClientBuilder::new()
@@ -431,7 +284,7 @@ mod tests {
             .deadline(deadline)
             .retry_base_delay(Duration::from_millis(1))
             .retry_max_delay(Duration::from_millis(2));
-        Transport::new(&b).unwrap()
+        Transport::new(b.settings().unwrap())
     }
 
     fn status(s: u16) -> Failure {
@@ -506,7 +359,7 @@ mod tests {
             .base_url("http://127.0.0.1:9")
             .retry_base_delay(Duration::from_millis(10))
             .retry_max_delay(Duration::from_secs(30));
-        let t = Transport::new(&b).unwrap();
+        let t = Transport::new(b.settings().unwrap());
         let with = |ra: Option<Duration>| Failure::Status {
             status: 429,
             message: String::new(),
@@ -570,10 +423,10 @@ mod tests {
         let b = ClientBuilder::new()
             .base_url("http://127.0.0.1:9")
             .api_key("sekrit-123");
-        let t = Transport::new(&b).unwrap();
+        let t = Transport::new(b.settings().unwrap());
         let d = format!("{t:?}");
         assert!(
-            !d.contains("sekrit-123") && !d.contains(&base64(b"api:sekrit-123")),
+            !d.contains("sekrit-123") && !d.contains(&ApiKey::new("sekrit-123").basic_token()),
             "{d}"
         );
     }
