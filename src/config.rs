@@ -1,5 +1,5 @@
 //! Client configuration: the builder, and the environment resolved as Weave's SDK resolves it
-//! (protocol spec 7.2-7.4).
+//! (`weave/trace/env.py` and `wandb`'s settings and netrc lookup).
 //!
 //! Resolution is written against an `Environment` trait so tests can feed variables and files
 //! without touching the real process environment.
@@ -50,7 +50,7 @@ impl fmt::Debug for ApiKey {
     }
 }
 
-/// Everything a [`Client`] is built from. Start with [`ClientBuilder::from_env`] (the SDK's
+/// Everything a [`Client`](crate::Client) is built from. Start with [`ClientBuilder::from_env`] (the SDK's
 /// defaults) or [`ClientBuilder::new`] (no environment), adjust, then [`ClientBuilder::build`].
 #[derive(Clone, Debug)]
 pub struct ClientBuilder {

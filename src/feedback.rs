@@ -21,7 +21,8 @@ pub const REACTION_TYPE: &str = "wandb.reaction.1";
 /// The note feedback type.
 pub const NOTE_TYPE: &str = "wandb.note.1";
 
-/// One feedback row (protocol spec 1.3). Unknown keys from newer servers are ignored.
+/// One feedback row, with the 13 keys of Weave's `Feedback` model. Unknown keys from newer
+/// servers are ignored.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Feedback {
     /// Row id (UUIDv7).
@@ -50,7 +51,6 @@ pub struct Feedback {
     pub wb_user_id: Option<String>,
     /// When the server stored the row.
     pub created_at: Timestamp,
-    created_at_text: String,
 }
 
 #[derive(Deserialize)]
@@ -103,14 +103,13 @@ impl Feedback {
             trigger_ref: row.trigger_ref,
             queue_id: row.queue_id,
             wb_user_id: row.wb_user_id,
-            created_at_text: created_at.to_rfc3339(),
             created_at,
         })
     }
 
     /// `created_at` as RFC 3339 UTC (`2026-11-27T05:03:26.854361Z`).
     pub fn created_at_rfc3339(&self) -> &str {
-        &self.created_at_text
+        self.created_at.as_rfc3339()
     }
 
     /// The row as JSON with the wire key names, nulls included.
@@ -129,7 +128,7 @@ impl Feedback {
         m.insert("trigger_ref".into(), opt(&self.trigger_ref));
         m.insert("queue_id".into(), opt(&self.queue_id));
         m.insert("wb_user_id".into(), opt(&self.wb_user_id));
-        m.insert("created_at".into(), self.created_at_text.clone().into());
+        m.insert("created_at".into(), self.created_at.to_rfc3339().into());
         Value::Object(m)
     }
 
@@ -251,7 +250,7 @@ impl Feedbacks {
         Value::Array(self.rows.iter().map(Feedback::to_value).collect()).to_string()
     }
 
-    /// The SDK's plain-text table (protocol spec 8): Type, Feedback, Created, ID, Creator,
+    /// The SDK's plain-text table (its `WEAVE_DISPLAY_VIEWER=print` form): Type, Feedback, Created, ID, Creator,
     /// with Ref first when `show_refs` is set. Widths count code points, as Python does.
     pub fn format_table(&self) -> String {
         let mut headers = vec!["Type", "Feedback", "Created", "ID", "Creator"];
