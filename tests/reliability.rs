@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::Duration;
 
-use common::fixtures::{assert_same_ids, builder, client, rows, CALL};
+use common::fixtures::{assert_only_row, assert_same_ids, builder, client, rows, CALL};
 use common::TestServer;
 use serde_json::{json, Map, Value};
 use weave_feedback::{ClientBuilder, Error, ErrorKind, NewFeedback};
@@ -43,8 +43,7 @@ fn five_hundreds_then_success_is_one_row_and_one_retry_id() {
         "{retry_ids:?}"
     );
     let stored = rows(&c);
-    assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].id, id);
+    assert_only_row(&stored, &id);
 }
 
 #[test]
@@ -137,8 +136,7 @@ fn lost_response_after_commit_still_gives_exactly_one_row_and_the_same_id() {
         .add_reaction("👍", None)
         .unwrap();
     let stored = rows(&c);
-    assert_eq!(stored.len(), 1, "the retry must not store a second row");
-    assert_eq!(stored[0].id, id);
+    assert_only_row(&stored, &id);
     assert_eq!(
         srv.request_count("/feedback/create"),
         1,
@@ -157,8 +155,7 @@ fn dropped_before_processing_is_resent() {
         .add_note("n", None)
         .unwrap();
     let stored = rows(&c);
-    assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].id, id);
+    assert_only_row(&stored, &id);
     assert_eq!(srv.request_count("/feedback/create"), 2);
 }
 
@@ -208,8 +205,7 @@ fn hung_attempt_is_retried_to_exactly_one_row() {
         .unwrap();
     srv.wait_idle();
     let stored = rows(&c);
-    assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].id, id);
+    assert_only_row(&stored, &id);
 }
 
 #[test]
