@@ -60,6 +60,16 @@ impl Client {
     pub(crate) fn writer<'a>(&'a self, project_id: &'a str) -> Writer<'a> {
         Writer::new(&self.transport, project_id)
     }
+
+    /// For unit tests: a client of a closed port (port 9, discard), so any request would fail
+    /// with a transport error and client-side checks can be seen to come first.
+    #[cfg(test)]
+    pub(crate) fn unreachable() -> Client {
+        ClientBuilder::new()
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap()
+    }
 }
 
 #[cfg(test)]
@@ -69,10 +79,7 @@ mod tests {
     use crate::{FeedbackQuery, RefFeedbackQuery};
 
     fn client() -> Client {
-        ClientBuilder::new()
-            .base_url("http://127.0.0.1:9")
-            .build()
-            .unwrap()
+        Client::unreachable()
     }
 
     #[test]

@@ -147,13 +147,9 @@ impl FeedbackQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ClientBuilder;
 
     fn client() -> Client {
-        ClientBuilder::new()
-            .base_url("http://127.0.0.1:9")
-            .build()
-            .unwrap()
+        Client::unreachable()
     }
 
     #[test]

@@ -177,14 +177,10 @@ impl RefFeedbackQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ClientBuilder;
     use serde_json::Map;
 
     fn client() -> Client {
-        ClientBuilder::new()
-            .base_url("http://127.0.0.1:9")
-            .build()
-            .unwrap()
+        Client::unreachable()
     }
 
     const CALL: &str = "weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd";
