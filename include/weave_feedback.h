@@ -7,7 +7,8 @@
  * Statuses and errors. Every fallible function returns a weave_status (WEAVE_STATUS_OK is 0)
  *   and takes a last argument `weave_error **out_error`, which may be NULL. On failure
  *   *out_error receives an owned error (read it with weave_error_status, weave_error_message,
- *   weave_error_http_status and weave_error_attempts; free it with weave_error_free); on
+ *   weave_error_http_status, weave_error_attempts and, for a failed write, the feedback ids it
+ *   used with weave_error_feedback_id / _count / _at; free it with weave_error_free); on
  *   success it is set to NULL. There is no thread-local "last error". Statuses are marked
  *   WEAVE_MUST_USE: ignoring one is a compiler warning on GCC and Clang.
  *
