@@ -16,7 +16,7 @@ def main() -> int:
     call = sys.argv[1] if len(sys.argv) > 1 else (
         "weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd")
     try:
-        with Client() as client, client.ref_feedback_query(call) as feedback:  # NULL options
+        with Client() as client, client.ref_feedback(call) as feedback:  # NULL options
             feedback.add_reaction("👍", creator="Dana")
             note_id = feedback.add_note("Clear and correct answer.")
             feedback.add("helpfulness", {"score": 4})

@@ -73,7 +73,7 @@ class WeaveFeedbackTest(unittest.TestCase):
 
     def test_add_query_purge(self) -> None:
         ref = new_ref("chatbot")
-        with self.client.ref_feedback_query(ref) as q:
+        with self.client.ref_feedback(ref) as q:
             reaction = q.add_reaction("👍", creator="Dana")
             note = q.add_note("Clear and correct answer.")
             score = q.add("helpfulness", {"score": 4})
@@ -116,7 +116,7 @@ class WeaveFeedbackTest(unittest.TestCase):
         self.assertEqual(e.operation, "weave_ref_feedback_query_new")
         self.assertIn("invalid ref", str(e))
 
-        with self.client.ref_feedback_query(new_ref("errors")) as q:
+        with self.client.ref_feedback(new_ref("errors")) as q:
             self.assert_error(wf.Status.INVALID_FEEDBACK, q.add_note, "")
             self.assert_error(wf.Status.INVALID_FEEDBACK, q.add, "wandb.custom")
             self.assert_error(wf.Status.INVALID_ARGUMENT, q.add, "helpfulness", "[1, 2]")
@@ -126,14 +126,14 @@ class WeaveFeedbackTest(unittest.TestCase):
                               "python-tests", "a/b")
             if API_KEY:  # the server wants a key: without one, 401
                 with wf.Client(base_url=BASE_URL, api_key="") as anon, \
-                        anon.ref_feedback_query(q.ref) as aq:
+                        anon.ref_feedback(q.ref) as aq:
                     self.assert_error(wf.Status.UNAUTHORIZED, aq.execute, http_status=401)
             self.assertEqual(self.rows_by_id(q), {})
 
     def test_retry_after_503(self) -> None:
         self.set_faults(fail_first=1, fail_status=503, routes=["/feedback/create"])
         with wf.Client(base_url=BASE_URL, api_key=API_KEY, retry_base_delay=0.01) as client, \
-                client.ref_feedback_query(new_ref("retry")) as q:
+                client.ref_feedback(new_ref("retry")) as q:
             fid = q.add_reaction("🎉")
             rows = self.rows_by_id(q)
             self.assertEqual(list(rows), [fid])
@@ -144,7 +144,7 @@ class WeaveFeedbackTest(unittest.TestCase):
         self.set_faults(fail_first=100, fail_status=503, routes=["/feedback/create"])
         with wf.Client(base_url=BASE_URL, api_key=API_KEY, max_retries=1,
                        retry_base_delay=0.001) as client, \
-                client.ref_feedback_query(new_ref("retry")) as q:
+                client.ref_feedback(new_ref("retry")) as q:
             e = self.assert_error(wf.Status.SERVER, q.add_note, "never stored", http_status=503)
             self.assertEqual(e.attempts, 2)
             self.assertEqual(self.rows_by_id(q), {})
@@ -153,10 +153,10 @@ class WeaveFeedbackTest(unittest.TestCase):
         ref = new_ref("threads")
         ids: list = []
         errors: list = []
-        with self.client.ref_feedback_query(ref) as shared:
+        with self.client.ref_feedback(ref) as shared:
             def work(t: int) -> None:
                 try:
-                    with self.client.ref_feedback_query(ref) as q:
+                    with self.client.ref_feedback(ref) as q:
                         for i in range(3):
                             ids.append(q.add("helpfulness", {"score": i, "thread": t}))
                     ids.append(shared.add_note(f"from thread {t}"))
@@ -181,7 +181,7 @@ class WeaveFeedbackTest(unittest.TestCase):
                         routes=["/feedback/create"])
         seen = 0
         stop = threading.Event()
-        with self.client.ref_feedback_query(ref) as probe, self.client.ref_feedback_query(ref) as q:
+        with self.client.ref_feedback(ref) as probe, self.client.ref_feedback(ref) as q:
             def other() -> None:
                 nonlocal seen
                 while not stop.is_set():
@@ -227,14 +227,14 @@ class WeaveFeedbackTest(unittest.TestCase):
         finalizers = []
         ids = []
         for i in range(5):
-            q = self.client.ref_feedback_query(ref)  # never closed
+            q = self.client.ref_feedback(ref)  # never closed
             ids.append(q.add_note(f"note {i}"))
             rows = q.execute()  # never closed either
             finalizers += [q._finalizer, rows._finalizer]
             del q, rows
         gc.collect()
         self.assertFalse(any(f.alive for f in finalizers), "a dropped handle was not freed")
-        with self.client.ref_feedback_query(ref) as q:
+        with self.client.ref_feedback(ref) as q:
             self.assertEqual(set(self.rows_by_id(q)), set(ids))
 
 

@@ -1,7 +1,7 @@
 """weave_feedback: a Python (ctypes) wrapper over the C API of weave-feedback.
 
     with Client() as client:                      # configuration from the environment
-        with client.ref_feedback_query("weave:///acme/chatbot/call/0192f3a4-...") as q:
+        with client.ref_feedback("weave:///acme/chatbot/call/0192f3a4-...") as q:
             q.add_reaction("👍")
             for row in q.execute():
                 print(row.feedback_type, row.payload)

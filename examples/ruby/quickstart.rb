@@ -14,7 +14,7 @@ call = ARGV.fetch(0, "weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-2345678
 
 begin
   WeaveFeedback::Client.open do |client| # no options: NULL, the environment decides
-    feedback = client.ref_feedback_query(call)
+    feedback = client.ref_feedback(call)
     feedback.add_reaction("👍", creator: "Dana")
     note_id = feedback.add_note("Clear and correct answer.")
     feedback.add("helpfulness", { score: 4 })

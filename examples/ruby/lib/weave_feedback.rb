@@ -4,7 +4,7 @@
 # (include/weave_feedback.h): reactions, notes and scores on W&B Weave calls and objects.
 #
 #   client = WeaveFeedback::Client.new            # configuration from the environment
-#   q = client.ref_feedback_query("weave:///acme/chatbot/call/0192f3a4-...")
+#   q = client.ref_feedback("weave:///acme/chatbot/call/0192f3a4-...")
 #   q.add_reaction("👍")
 #   q.execute.each { |row| puts row.feedback_type }
 #

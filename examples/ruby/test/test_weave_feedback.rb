@@ -68,7 +68,7 @@ class WeaveFeedbackTest < Minitest::Test
 
   def test_add_query_purge
     ref = new_ref("chatbot")
-    q = @client.ref_feedback_query(ref)
+    q = @client.ref_feedback(ref)
     reaction = q.add_reaction("👍", creator: "Dana")
     note = q.add_note("Clear and correct answer.")
     score = q.add("helpfulness", { score: 4 })
@@ -111,14 +111,14 @@ class WeaveFeedbackTest < Minitest::Test
   end
 
   def test_errors
-    e = assert_raises(WeaveFeedback::InvalidRefError) { @client.ref_feedback_query("not a ref") }
+    e = assert_raises(WeaveFeedback::InvalidRefError) { @client.ref_feedback("not a ref") }
     assert_equal 2, e.status
     assert_equal :invalid_ref, e.status_name
     assert_equal 0, e.http_status
     refute_empty e.message
     assert_equal "weave_ref_feedback_query_new", e.operation
 
-    q = @client.ref_feedback_query(new_ref("errors"))
+    q = @client.ref_feedback(new_ref("errors"))
     e = assert_raises(WeaveFeedback::InvalidFeedbackError) { q.add_note("") }
     assert_equal 3, e.status
     refute_empty e.message
@@ -129,7 +129,7 @@ class WeaveFeedbackTest < Minitest::Test
 
     unless API_KEY.empty? # the server wants a key: without one, 401
       WeaveFeedback::Client.open(base_url: BASE_URL, api_key: "") do |anon|
-        e = assert_raises(WeaveFeedback::UnauthorizedError) { anon.ref_feedback_query(new_ref("errors")).execute }
+        e = assert_raises(WeaveFeedback::UnauthorizedError) { anon.ref_feedback(new_ref("errors")).execute }
         assert_equal 401, e.http_status
       end
     end
@@ -139,7 +139,7 @@ class WeaveFeedbackTest < Minitest::Test
   def test_retry_after_503
     set_faults(fail_first: 1, fail_status: 503, routes: ["/feedback/create"])
     client = WeaveFeedback::Client.new(base_url: BASE_URL, api_key: API_KEY, retry_base_delay: 0.01)
-    q = client.ref_feedback_query(new_ref("retry"))
+    q = client.ref_feedback(new_ref("retry"))
     id = q.add_reaction("🎉")
     rows = rows_by_id(q)
     assert_equal [id], rows.keys
@@ -152,7 +152,7 @@ class WeaveFeedbackTest < Minitest::Test
     set_faults(fail_first: 100, fail_status: 503, routes: ["/feedback/create"])
     client = WeaveFeedback::Client.new(base_url: BASE_URL, api_key: API_KEY, max_retries: 1,
                                        retry_base_delay: 0.001)
-    q = client.ref_feedback_query(new_ref("retry"))
+    q = client.ref_feedback(new_ref("retry"))
     e = assert_raises(WeaveFeedback::ServerError) { q.add_note("never stored") }
     assert_equal 503, e.http_status
     assert_equal 2, e.attempts
@@ -167,8 +167,8 @@ class WeaveFeedbackTest < Minitest::Test
   def rounds_seen_during_the_call(&add)
     ref = new_ref("gvl")
     set_faults(delay_ms: 500, delay_first: 1, delay_then_process: true, routes: ["/feedback/create"])
-    probe = @client.ref_feedback_query(ref)
-    q = @client.ref_feedback_query(ref)
+    probe = @client.ref_feedback(ref)
+    q = @client.ref_feedback(ref)
     seen = 0
     spins = 0
     stop = false
@@ -210,11 +210,11 @@ class WeaveFeedbackTest < Minitest::Test
 
   def test_threads_share_one_client
     ref = new_ref("threads")
-    shared = @client.ref_feedback_query(ref)
+    shared = @client.ref_feedback(ref)
     ids = Queue.new
     threads = Array.new(6) do |t|
       Thread.new do
-        q = @client.ref_feedback_query(ref)
+        q = @client.ref_feedback(ref)
         3.times { |i| ids << q.add("helpfulness", { score: i, thread: t }) }
         ids << shared.add_note("from thread #{t}")
         q.close
@@ -229,13 +229,13 @@ class WeaveFeedbackTest < Minitest::Test
   def test_garbage_collected_handles
     ref = new_ref("gc")
     ids = 10.times.map do |i|
-      q = @client.ref_feedback_query(ref) # never closed: AutoPointer frees it
+      q = @client.ref_feedback(ref) # never closed: AutoPointer frees it
       id = q.add_note("note #{i}")
       q.execute.to_table # the result is never closed either
       GC.start
       id
     end
     GC.start
-    assert_equal ids.sort, rows_by_id(@client.ref_feedback_query(ref)).keys.sort
+    assert_equal ids.sort, rows_by_id(@client.ref_feedback(ref)).keys.sort
   end
 end
