@@ -7,7 +7,8 @@
  * Statuses and errors. Every fallible function returns a weave_status (WEAVE_STATUS_OK is 0)
  *   and takes a last argument `weave_error **out_error`, which may be NULL. On failure
  *   *out_error receives an owned error (read it with weave_error_status, weave_error_message,
- *   weave_error_http_status and weave_error_attempts; free it with weave_error_free); on
+ *   weave_error_http_status, weave_error_attempts and, for a failed write, the feedback ids it
+ *   used with weave_error_feedback_id / _count / _at; free it with weave_error_free); on
  *   success it is set to NULL. There is no thread-local "last error". Statuses are marked
  *   WEAVE_MUST_USE: ignoring one is a compiler warning on GCC and Clang.
  *
@@ -88,6 +89,11 @@
     WEAVE_FEEDBACK_STRINGIFY(WEAVE_FEEDBACK_VERSION_MAJOR)                                     \
     "." WEAVE_FEEDBACK_STRINGIFY(WEAVE_FEEDBACK_VERSION_MINOR)                                 \
     "." WEAVE_FEEDBACK_STRINGIFY(WEAVE_FEEDBACK_VERSION_PATCH)
+
+/**
+ * Default cap on one answer, counted after decompression: 64 MiB.
+ */
+#define DEFAULT_MAX_RESPONSE_BYTES ((64 * 1024) * 1024)
 
 /**
  * Major version of this library, as in Cargo.toml (a unit test keeps them equal). With
@@ -373,6 +379,18 @@ WEAVE_MUST_USE
 enum weave_status weave_client_options_set_retry_base_delay_ms(struct weave_client_options *options,
                                                                uint64_t ms,
                                                                struct weave_error **out_error);
+
+/**
+ * Caps the size of one answer from the server, in bytes, counted after decompression
+ * (default 64 MiB). A larger successful answer fails with `WEAVE_STATUS_DECODE` and a message
+ * naming the cap, and nothing beyond the cap is read; page through large query results with
+ * a limit and offset instead. Decoding rows takes up to about three times the answer's size
+ * in memory. 0 gives `WEAVE_STATUS_INVALID_ARGUMENT` (and leaves the options unchanged).
+ */
+WEAVE_MUST_USE
+enum weave_status weave_client_options_set_max_response_bytes(struct weave_client_options *options,
+                                                              uint64_t bytes,
+                                                              struct weave_error **out_error);
 
 /**
  * Allows sending the API key over plain `http://` to a host that is not loopback (off by

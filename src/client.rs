@@ -1,5 +1,5 @@
-//! The client: one configured connection to a Weave trace server, and the entry point to the
-//! query classes ([`FeedbackQuery`], [`RefFeedbackQuery`]).
+//! The client: one configured connection to a Weave trace server. The query classes are made
+//! from it (`Client::feedback_query`, `Client::ref_feedback_query`, defined beside them).
 
 use std::sync::Arc;
 
@@ -8,10 +8,17 @@ use serde_json::Value;
 use crate::config::ClientBuilder;
 use crate::error::{Error, Result};
 use crate::feedback::Feedbacks;
-use crate::feedback_query::FeedbackQuery;
-use crate::ref_feedback_query::RefFeedbackQuery;
 use crate::transport::Transport;
 use crate::write::Writer;
+
+impl ClientBuilder {
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<Client> {
+        Ok(Client {
+            transport: Arc::new(Transport::new(self.settings()?)),
+        })
+    }
+}
 
 /// A configured connection to a Weave trace server. `Send + Sync`; clones share one HTTP agent
 /// (keep-alive pool), so clone freely.
@@ -31,35 +38,9 @@ impl Client {
         ClientBuilder::from_env().build()
     }
 
-    pub(crate) fn from_builder(b: ClientBuilder) -> Result<Client> {
-        Ok(Client {
-            transport: Arc::new(Transport::new(&b)?),
-        })
-    }
-
     /// The base URL requests go to (no trailing `/`).
     pub fn base_url(&self) -> &str {
         self.transport.base_url()
-    }
-
-    /// A lazily fetched query over a project's feedback.
-    pub fn feedback_query(&self, entity: &str, project: &str) -> Result<FeedbackQuery> {
-        FeedbackQuery::new(self, entity, project)
-    }
-
-    /// Feedback on one ref (call, object, op or table): the SDK's `RefFeedbackQuery`, as C's
-    /// `weave_ref_feedback_query_new`.
-    pub fn ref_feedback_query(&self, weave_ref: &str) -> Result<RefFeedbackQuery> {
-        RefFeedbackQuery::new(self, weave_ref)
-    }
-
-    /// The former name of [`Client::ref_feedback_query`].
-    #[deprecated(
-        since = "0.1.0",
-        note = "renamed to ref_feedback_query, as in the C API"
-    )]
-    pub fn ref_feedback(&self, weave_ref: &str) -> Result<RefFeedbackQuery> {
-        self.ref_feedback_query(weave_ref)
     }
 
     /// `GET /server_info`: the server's version handshake, as JSON.
@@ -79,18 +60,26 @@ impl Client {
     pub(crate) fn writer<'a>(&'a self, project_id: &'a str) -> Writer<'a> {
         Writer::new(&self.transport, project_id)
     }
+
+    /// For unit tests: a client of a closed port (port 9, discard), so any request would fail
+    /// with a transport error and client-side checks can be seen to come first.
+    #[cfg(test)]
+    pub(crate) fn unreachable() -> Client {
+        ClientBuilder::new()
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::feedback::Feedbacks;
+    use crate::{FeedbackQuery, RefFeedbackQuery};
 
     fn client() -> Client {
-        ClientBuilder::new()
-            .base_url("http://127.0.0.1:9")
-            .build()
-            .unwrap()
+        Client::unreachable()
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Client configuration: the builder, and the environment resolved as Weave's SDK resolves it
-//! (protocol spec 7.2-7.4).
+//! (`weave/trace/env.py` and `wandb`'s settings and netrc lookup).
 //!
 //! Resolution is written against an `Environment` trait so tests can feed variables and files
 //! without touching the real process environment.
@@ -8,7 +8,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::client::Client;
 use crate::error::{Error, Result};
 
 /// Where the hosted service's traces live.
@@ -23,6 +22,8 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 pub const DEFAULT_RETRY_BASE_DELAY: Duration = Duration::from_millis(500);
 /// Default ceiling of one backoff sleep, and of an honoured `Retry-After`.
 pub const DEFAULT_RETRY_MAX_DELAY: Duration = Duration::from_secs(30);
+/// Default cap on one answer, counted after decompression: 64 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// An API key that never prints itself.
 #[derive(Clone, PartialEq, Eq)]
@@ -36,6 +37,11 @@ impl ApiKey {
     pub(crate) fn expose(&self) -> &str {
         &self.0
     }
+
+    /// `base64("api:" + key)`: what Basic auth sends, as Weave's SDK does.
+    pub(crate) fn basic_token(&self) -> String {
+        base64(format!("api:{}", self.0).as_bytes())
+    }
 }
 
 impl fmt::Debug for ApiKey {
@@ -44,7 +50,7 @@ impl fmt::Debug for ApiKey {
     }
 }
 
-/// Everything a [`Client`] is built from. Start with [`ClientBuilder::from_env`] (the SDK's
+/// Everything a [`Client`](crate::Client) is built from. Start with [`ClientBuilder::from_env`] (the SDK's
 /// defaults) or [`ClientBuilder::new`] (no environment), adjust, then [`ClientBuilder::build`].
 #[derive(Clone, Debug)]
 pub struct ClientBuilder {
@@ -56,6 +62,7 @@ pub struct ClientBuilder {
     pub(crate) retry_base_delay: Duration,
     pub(crate) retry_max_delay: Duration,
     pub(crate) allow_insecure_http: bool,
+    pub(crate) max_response_bytes: u64,
 }
 
 impl Default for ClientBuilder {
@@ -76,6 +83,7 @@ impl ClientBuilder {
             retry_base_delay: DEFAULT_RETRY_BASE_DELAY,
             retry_max_delay: DEFAULT_RETRY_MAX_DELAY,
             allow_insecure_http: false,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 
@@ -167,23 +175,64 @@ impl ClientBuilder {
         self
     }
 
-    /// Checks the settings and builds the client.
-    pub fn build(self) -> Result<Client> {
-        Client::from_builder(self)
+    /// Caps the size of one answer, counted after decompression (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`], 64 MiB). A larger successful answer fails with
+    /// [`Error::Decode`] naming the cap, and nothing beyond the cap is read; page through
+    /// large query results with a limit and offset instead. Decoding rows takes up to about
+    /// three times the answer's size in memory. 0 is refused by [`ClientBuilder::build`].
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
+        self
     }
 
-    pub(crate) fn validated_base_url(&self) -> Result<String> {
+    /// The settings, checked: what the transport is made from.
+    pub(crate) fn settings(&self) -> Result<Settings> {
+        if self.timeout.is_zero() {
+            return Err(Error::InvalidArgument("timeout must be positive".into()));
+        }
+        if self.max_response_bytes == 0 {
+            return Err(Error::InvalidArgument(
+                "max_response_bytes must be positive".into(),
+            ));
+        }
+        Ok(Settings {
+            base_url: self.validated_base_url()?,
+            api_key: self.api_key.clone(),
+            timeout: self.timeout,
+            max_retries: self.max_retries,
+            deadline: self.deadline,
+            retry_base_delay: self.retry_base_delay,
+            retry_max_delay: self.retry_max_delay,
+            max_response_bytes: self.max_response_bytes,
+        })
+    }
+
+    fn validated_base_url(&self) -> Result<String> {
         let url = self.base_url.trim_end_matches('/').to_string();
-        let (scheme, rest) = url.split_once("://").ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "base URL must start with http:// or https://: {url:?}"
-            ))
-        })?;
+        let bad = |why: &str| Error::InvalidArgument(format!("base URL {why}: {url:?}"));
+        if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad("contains whitespace or a control character"));
+        }
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| bad("must start with http:// or https://"))?;
         let host = authority_host(rest);
         if host.is_empty() {
-            return Err(Error::InvalidArgument(format!(
-                "base URL has no host: {url:?}"
-            )));
+            return Err(bad("has no host"));
+        }
+        if let Some(port) = authority_port(rest) {
+            if port.contains(':') {
+                return Err(bad("has more than one port"));
+            }
+            let valid = !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && port.parse::<u32>().is_ok_and(|p| (1..=65535).contains(&p));
+            if !valid {
+                return Err(bad("has a port that is not a number from 1 to 65535"));
+            }
+        }
+        if url.parse::<ureq::http::Uri>().is_err() {
+            return Err(bad("is not a valid URL"));
         }
         match scheme {
             "https" => {}
@@ -205,16 +254,51 @@ impl ClientBuilder {
     }
 }
 
+/// A builder's settings once checked ([`ClientBuilder::settings`]): plain data the transport is
+/// made from, so nothing past this point re-validates or reads the builder.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    /// `http(s)://host[:port][/path]`, without a trailing `/`.
+    pub(crate) base_url: String,
+    pub(crate) api_key: Option<ApiKey>,
+    /// Positive.
+    pub(crate) timeout: Duration,
+    pub(crate) max_retries: u32,
+    pub(crate) deadline: Option<Duration>,
+    pub(crate) retry_base_delay: Duration,
+    pub(crate) retry_max_delay: Duration,
+    /// Positive.
+    pub(crate) max_response_bytes: u64,
+}
+
 /// The host part of `host[:port]/path`, brackets kept for IPv6.
 fn authority_host(rest: &str) -> &str {
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let authority = authority(rest);
     if authority.starts_with('[') {
         return authority
             .split_once(']')
             .map_or(authority, |(h, _)| &h[1..]);
     }
     authority.split(':').next().unwrap_or("")
+}
+
+/// The authority part of `user@host:port/path` without the user.
+fn authority(rest: &str) -> &str {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.rsplit_once('@').map_or(authority, |(_, h)| h)
+}
+
+/// What follows the host: the port text after `:` (brackets skipped for IPv6), `None` when
+/// nothing follows. Text after `]` that does not start with `:` is returned whole, so it
+/// fails the port check.
+fn authority_port(rest: &str) -> Option<&str> {
+    let authority = authority(rest);
+    let after_host = if authority.starts_with('[') {
+        authority.split_once(']').map_or("", |(_, p)| p)
+    } else {
+        authority.find(':').map_or("", |i| &authority[i..])
+    };
+    (!after_host.is_empty()).then(|| after_host.strip_prefix(':').unwrap_or(after_host))
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -352,9 +436,41 @@ fn netrc_password(text: &str, machine: &str) -> Option<String> {
     None
 }
 
+/// Standard base64 with padding, for the Basic auth header.
+fn base64(input: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn basic_auth_matches_the_sdk() {
+        assert_eq!(base64(b"api:KEY123"), "YXBpOktFWTEyMw==");
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+    }
+
     use std::collections::HashMap;
 
     #[derive(Default)]
@@ -508,5 +624,61 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn malformed_base_urls_are_refused_at_build() {
+        for good in [
+            "http://127.0.0.1:8080",
+            "http://[::1]:8080",
+            "http://[::1]",
+            "https://trace.wandb.ai",
+            "https://h:443/traces/",
+            "https://h:65535",
+            "https://user@h:1/p?q=1#f",
+        ] {
+            assert!(
+                ClientBuilder::new().base_url(good).build().is_ok(),
+                "{good}"
+            );
+        }
+        for bad in [
+            "http://a:1:2",
+            "http://h\tx",
+            "http://h\n",
+            "http://h x",
+            "http://h\u{7f}",
+            "http://h\u{a0}",
+            "http://h:99999",
+            "http://h:0",
+            "http://h:",
+            "http://h:8o",
+            "http://h:+80",
+            "http://[::1]x",
+            "http://[::1]:",
+            "http://[::1]:1:2",
+            "http://h%zz",
+        ] {
+            let err = ClientBuilder::new().base_url(bad).build().unwrap_err();
+            assert!(matches!(err, Error::InvalidArgument(_)), "{bad}: {err}");
+            let shown = format!("{bad:?}");
+            assert!(err.to_string().contains(&shown), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn max_response_bytes_defaults_to_64_mib_and_refuses_zero() {
+        assert_eq!(DEFAULT_MAX_RESPONSE_BYTES, 64 * 1024 * 1024);
+        assert_eq!(
+            ClientBuilder::new().max_response_bytes,
+            DEFAULT_MAX_RESPONSE_BYTES
+        );
+        assert!(ClientBuilder::new().max_response_bytes(1).build().is_ok());
+        let err = ClientBuilder::new()
+            .max_response_bytes(0)
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+        assert!(err.to_string().contains("max_response_bytes"), "{err}");
     }
 }

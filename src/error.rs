@@ -138,6 +138,37 @@ pub enum Error {
     Internal(String),
 }
 
+/// The pattern of every variant that carries `feedback_ids`, binding it to `$ids`.
+macro_rules! with_feedback_ids {
+    ($ids:ident) => {
+        Error::Unauthorized {
+            feedback_ids: $ids,
+            ..
+        } | Error::NotFound {
+            feedback_ids: $ids,
+            ..
+        } | Error::Rejected {
+            feedback_ids: $ids,
+            ..
+        } | Error::RateLimited {
+            feedback_ids: $ids,
+            ..
+        } | Error::Server {
+            feedback_ids: $ids,
+            ..
+        } | Error::Transport {
+            feedback_ids: $ids,
+            ..
+        } | Error::Timeout {
+            feedback_ids: $ids,
+            ..
+        } | Error::Decode {
+            feedback_ids: $ids,
+            ..
+        }
+    };
+}
+
 /// Said only when retries happened before the final answer: one attempt is the normal case.
 fn attempts_note(attempts: u32) -> String {
     if attempts > 1 {
@@ -268,14 +299,7 @@ impl Error {
     /// `Rejected`, `NotFound` and `Unauthorized` the server stored nothing for this call.
     pub fn feedback_ids(&self) -> &[String] {
         match self {
-            Error::Unauthorized { feedback_ids, .. }
-            | Error::NotFound { feedback_ids, .. }
-            | Error::Rejected { feedback_ids, .. }
-            | Error::RateLimited { feedback_ids, .. }
-            | Error::Server { feedback_ids, .. }
-            | Error::Transport { feedback_ids, .. }
-            | Error::Timeout { feedback_ids, .. }
-            | Error::Decode { feedback_ids, .. } => feedback_ids,
+            with_feedback_ids!(feedback_ids) => feedback_ids,
             _ => &[],
         }
     }
@@ -288,16 +312,8 @@ impl Error {
     /// Records the ids a write used; a no-op for errors that cannot carry them (client-side
     /// errors, which happen before anything is sent).
     pub(crate) fn with_feedback_ids(mut self, ids: &[String]) -> Error {
-        match &mut self {
-            Error::Unauthorized { feedback_ids, .. }
-            | Error::NotFound { feedback_ids, .. }
-            | Error::Rejected { feedback_ids, .. }
-            | Error::RateLimited { feedback_ids, .. }
-            | Error::Server { feedback_ids, .. }
-            | Error::Transport { feedback_ids, .. }
-            | Error::Timeout { feedback_ids, .. }
-            | Error::Decode { feedback_ids, .. } => *feedback_ids = ids.to_vec(),
-            _ => {}
+        if let with_feedback_ids!(feedback_ids) = &mut self {
+            *feedback_ids = ids.to_vec();
         }
         self
     }

@@ -21,7 +21,8 @@ pub const REACTION_TYPE: &str = "wandb.reaction.1";
 /// The note feedback type.
 pub const NOTE_TYPE: &str = "wandb.note.1";
 
-/// One feedback row (protocol spec 1.3). Unknown keys from newer servers are ignored.
+/// One feedback row, with the 13 keys of Weave's `Feedback` model. Unknown keys from newer
+/// servers are ignored.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Feedback {
     /// Row id (UUIDv7).
@@ -50,7 +51,6 @@ pub struct Feedback {
     pub wb_user_id: Option<String>,
     /// When the server stored the row.
     pub created_at: Timestamp,
-    created_at_text: String,
 }
 
 #[derive(Deserialize)]
@@ -83,12 +83,13 @@ impl Feedback {
     pub fn from_value(v: Value) -> Result<Feedback> {
         let row: WireRow =
             serde_json::from_value(v).map_err(|e| Error::decode(format!("feedback row: {e}")))?;
-        let created_at = Timestamp::parse(&row.created_at).ok_or_else(|| {
-            Error::decode(format!(
-                "feedback row: unreadable created_at {:?}",
-                row.created_at
-            ))
-        })?;
+        Feedback::from_wire(row)
+            .map_err(|message| Error::decode(format!("feedback row: {message}")))
+    }
+
+    fn from_wire(row: WireRow) -> std::result::Result<Feedback, String> {
+        let created_at = Timestamp::parse(&row.created_at)
+            .ok_or_else(|| format!("unreadable created_at {:?}", row.created_at))?;
         Ok(Feedback {
             id: row.id,
             project_id: row.project_id,
@@ -102,14 +103,13 @@ impl Feedback {
             trigger_ref: row.trigger_ref,
             queue_id: row.queue_id,
             wb_user_id: row.wb_user_id,
-            created_at_text: created_at.to_rfc3339(),
             created_at,
         })
     }
 
     /// `created_at` as RFC 3339 UTC (`2026-11-27T05:03:26.854361Z`).
     pub fn created_at_rfc3339(&self) -> &str {
-        &self.created_at_text
+        self.created_at.as_rfc3339()
     }
 
     /// The row as JSON with the wire key names, nulls included.
@@ -128,7 +128,7 @@ impl Feedback {
         m.insert("trigger_ref".into(), opt(&self.trigger_ref));
         m.insert("queue_id".into(), opt(&self.queue_id));
         m.insert("wb_user_id".into(), opt(&self.wb_user_id));
-        m.insert("created_at".into(), self.created_at_text.clone().into());
+        m.insert("created_at".into(), self.created_at.to_rfc3339().into());
         Value::Object(m)
     }
 
@@ -175,7 +175,7 @@ impl Feedback {
 /// An immutable, shareable list of feedback rows (server order: `created_at` ascending).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Feedbacks {
-    rows: Arc<[Feedback]>,
+    rows: Arc<Vec<Feedback>>,
     show_refs: bool,
 }
 
@@ -183,26 +183,29 @@ impl Feedbacks {
     /// Wraps rows; `show_refs` adds the Ref column to the table.
     pub fn new(rows: Vec<Feedback>, show_refs: bool) -> Feedbacks {
         Feedbacks {
-            rows: rows.into(),
+            rows: Arc::new(rows),
             show_refs,
         }
     }
 
-    /// Decodes a `/feedback/query` response body (`{"result": [...]}`); unknown keys are
-    /// ignored, anything else malformed is a [`Error::Decode`].
+    /// Decodes a `/feedback/query` response body (`{"result": [...]}`) straight into rows, in
+    /// one pass; unknown keys are ignored, anything else malformed is a [`Error::Decode`].
+    ///
+    /// Decoding needs up to about three times the body's size; when that much memory cannot
+    /// be reserved the answer is refused with [`Error::Decode`] rather than risking an
+    /// allocation failure that would abort the process.
     pub fn from_query_response(body: &[u8], show_refs: bool) -> Result<Feedbacks> {
-        #[derive(Deserialize)]
-        struct Res {
-            result: Vec<Value>,
-        }
-        let res: Res = serde_json::from_slice(body)
+        reserve_probe(body.len().saturating_mul(DECODE_FACTOR)).map_err(|()| {
+            Error::decode(format!(
+                "an answer of {} bytes needs about {DECODE_FACTOR} times that in memory to \
+                 decode, and that much could not be reserved; use a limit/offset to page \
+                 through the rows",
+                body.len()
+            ))
+        })?;
+        let res: QueryResponse = serde_json::from_slice(body)
             .map_err(|e| Error::decode(format!("query response: {e}")))?;
-        let rows = res
-            .result
-            .into_iter()
-            .map(Feedback::from_value)
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Feedbacks::new(rows, show_refs))
+        Ok(Feedbacks::new(res.result.0, show_refs))
     }
 
     /// Number of rows.
@@ -247,7 +250,7 @@ impl Feedbacks {
         Value::Array(self.rows.iter().map(Feedback::to_value).collect()).to_string()
     }
 
-    /// The SDK's plain-text table (protocol spec 8): Type, Feedback, Created, ID, Creator,
+    /// The SDK's plain-text table (its `WEAVE_DISPLAY_VIEWER=print` form): Type, Feedback, Created, ID, Creator,
     /// with Ref first when `show_refs` is set. Widths count code points, as Python does.
     pub fn format_table(&self) -> String {
         let mut headers = vec!["Type", "Feedback", "Created", "ID", "Creator"];
@@ -303,6 +306,50 @@ impl Feedbacks {
             out.push('\n');
         }
         out
+    }
+}
+
+/// Peak memory of decoding rows, as a multiple of the answer's size (rows with realistic
+/// payloads measure below this).
+const DECODE_FACTOR: usize = 3;
+
+/// Whether `bytes` could be allocated now; the memory is released at once.
+fn reserve_probe(bytes: usize) -> std::result::Result<(), ()> {
+    let mut probe: Vec<u8> = Vec::new();
+    probe.try_reserve_exact(bytes).map_err(|_| ())
+}
+
+/// The `/feedback/query` answer.
+#[derive(Deserialize)]
+struct QueryResponse {
+    result: Rows,
+}
+
+/// Rows decoded one by one as the parser reaches them, without a `Value` tree of the answer.
+struct Rows(Vec<Feedback>);
+
+impl<'de> Deserialize<'de> for Rows {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Rows, D::Error> {
+        struct RowsVisitor;
+        impl<'de> serde::de::Visitor<'de> for RowsVisitor {
+            type Value = Rows;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of feedback rows")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Rows, A::Error> {
+                let mut rows = Vec::new();
+                while let Some(row) = seq.next_element::<WireRow>()? {
+                    rows.push(Feedback::from_wire(row).map_err(serde::de::Error::custom)?);
+                }
+                // The rows live as long as the result: drop the growth slack.
+                rows.shrink_to_fit();
+                Ok(Rows(rows))
+            }
+        }
+        d.deserialize_seq(RowsVisitor)
     }
 }
 
@@ -534,6 +581,32 @@ mod tests {
         assert!(matches!(err, Error::Decode { .. }));
         let err = Feedbacks::from_query_response(b"{\"result\": 3}", false).unwrap_err();
         assert!(matches!(err, Error::Decode { .. }));
+    }
+
+    #[test]
+    fn query_response_decodes_rows_in_one_pass() {
+        let body = serde_json::to_vec(&json!({
+            "result": [sample()[0].to_value(), sample()[1].to_value()],
+            "future_key": {"ignored": true}
+        }))
+        .unwrap();
+        let fs = Feedbacks::from_query_response(&body, true).unwrap();
+        assert_eq!(fs.as_slice(), sample().as_slice());
+        assert!(fs.show_refs());
+        let mut bad = sample()[1].to_value();
+        bad["created_at"] = "yesterday".into();
+        let body = serde_json::to_vec(&json!({ "result": [sample()[0].to_value(), bad] })).unwrap();
+        let err = Feedbacks::from_query_response(&body, false).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { message, .. } if message.contains("yesterday")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn memory_that_cannot_be_reserved_is_an_error_not_an_abort() {
+        assert!(reserve_probe(1 << 20).is_ok());
+        assert!(reserve_probe(usize::MAX).is_err());
     }
 
     #[test]

@@ -8,6 +8,13 @@ use crate::feedback::{Feedbacks, Refs};
 use crate::query::Query;
 use crate::validate;
 
+impl Client {
+    /// A lazily fetched query over a project's feedback.
+    pub fn feedback_query(&self, entity: &str, project: &str) -> Result<FeedbackQuery> {
+        FeedbackQuery::new(self, entity, project)
+    }
+}
+
 /// A lazily fetched, cached query over one project's feedback (the SDK's `FeedbackQuery`).
 ///
 /// Rows come sorted by `created_at` ascending. [`FeedbackQuery::execute`] fetches once and then
@@ -140,13 +147,9 @@ impl FeedbackQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ClientBuilder;
 
     fn client() -> Client {
-        ClientBuilder::new()
-            .base_url("http://127.0.0.1:9")
-            .build()
-            .unwrap()
+        Client::unreachable()
     }
 
     #[test]

@@ -37,8 +37,10 @@ pub mod ref_feedback_query;
 pub mod refs;
 pub mod timestamp;
 
+mod failure;
 mod ids;
 mod pyjson;
+mod response;
 mod transport;
 mod validate;
 mod write;

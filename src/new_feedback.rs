@@ -176,7 +176,8 @@ impl NewFeedback {
             .collect()
     }
 
-    /// Every client-side rule, then the create request body (protocol spec 3.2, field order).
+    /// Every client-side rule, then the create request body, its fields in the order the
+    /// SDK's `FeedbackCreateReq` sends them.
     pub(crate) fn request(&self, target: &WeaveRef, id: &str) -> Result<Value> {
         let project_id = target.project_id();
         let payload = self.merged_payload();

@@ -1,4 +1,4 @@
-//! The `$expr` query language (protocol spec 5): a typed model that serialises to exactly the
+//! The `$expr` query language of Weave's `weave/trace_server/interface/query.py`: a typed model that serialises to exactly the
 //! JSON the server expects, a parser for raw JSON queries, and small builder functions.
 //!
 //! ```
@@ -176,7 +176,7 @@ impl Query {
         json!({ "$expr": op_value(&self.expr) })
     }
 
-    /// `weave_ref == <ref>`: what a per-ref query sends (protocol spec 5.4).
+    /// `weave_ref == <ref>`: what the SDK's `RefFeedbackQuery` sends.
     pub fn weave_ref_equals(weave_ref: &str) -> Query {
         Query::new(eq(get_field("weave_ref"), literal(weave_ref)))
     }

@@ -13,6 +13,23 @@ use crate::query::Query;
 use crate::refs::WeaveRef;
 use crate::write::Writer;
 
+impl Client {
+    /// Feedback on one ref (call, object, op or table): the SDK's `RefFeedbackQuery`, as C's
+    /// `weave_ref_feedback_query_new`.
+    pub fn ref_feedback_query(&self, weave_ref: &str) -> Result<RefFeedbackQuery> {
+        RefFeedbackQuery::new(self, weave_ref)
+    }
+
+    /// The former name of [`Client::ref_feedback_query`].
+    #[deprecated(
+        since = "0.1.0",
+        note = "renamed to ref_feedback_query, as in the C API"
+    )]
+    pub fn ref_feedback(&self, weave_ref: &str) -> Result<RefFeedbackQuery> {
+        self.ref_feedback_query(weave_ref)
+    }
+}
+
 /// Feedback on one ref (the SDK's `RefFeedbackQuery`): query it, add to it, purge, replace.
 ///
 /// A successful add, purge or replace clears this query's cache; a failed one keeps it.
@@ -160,14 +177,10 @@ impl RefFeedbackQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ClientBuilder;
     use serde_json::Map;
 
     fn client() -> Client {
-        ClientBuilder::new()
-            .base_url("http://127.0.0.1:9")
-            .build()
-            .unwrap()
+        Client::unreachable()
     }
 
     const CALL: &str = "weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd";

@@ -54,7 +54,7 @@ pub struct WeaveRef {
 }
 
 impl WeaveRef {
-    /// Parses a ref the way the SDK's `Ref.parse_uri` does (protocol spec 2.2).
+    /// Parses a ref the way the SDK's `Ref.parse_uri` (`weave/trace/refs.py`) does.
     pub fn parse(uri: &str) -> Result<WeaveRef> {
         let invalid = || Error::InvalidRef(format!("Invalid URI: {uri}"));
         let rest = uri.strip_prefix(SCHEME).ok_or_else(invalid)?;
@@ -199,7 +199,8 @@ impl fmt::Display for WeaveRef {
     }
 }
 
-/// Checks the rules the server applies to `annotation_ref`-style fields (protocol spec 2.4):
+/// Checks the rules the server applies to `annotation_ref`-style fields once it parses them
+/// strictly:
 /// an object or op ref with an explicit version and well-formed edge pairs.
 pub(crate) fn check_strict_object_ref(r: &WeaveRef) -> std::result::Result<(), String> {
     if !matches!(r.kind, RefKind::Object | RefKind::Op) {

@@ -13,6 +13,8 @@ pub struct Timestamp {
     secs: i64,
     /// Fraction-of-second digits as received (0 to 9 of them).
     fraction: String,
+    /// The RFC 3339 form, made once: rows are read far more often than built, and C borrows it.
+    rfc3339: String,
 }
 
 impl Timestamp {
@@ -84,7 +86,7 @@ impl Timestamp {
         };
         let secs = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
             - offset_secs;
-        let t = Timestamp { secs, fraction };
+        let t = Timestamp::new(secs, fraction);
         // Only instants whose UTC form has a four-digit year, so what we write reads back.
         (0..=9999).contains(&t.civil().0).then_some(t)
     }
@@ -94,14 +96,30 @@ impl Timestamp {
         let d = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or(Duration::ZERO);
-        Timestamp {
-            secs: d.as_secs() as i64,
-            fraction: format!("{:06}", d.subsec_micros()),
-        }
+        Timestamp::new(d.as_secs() as i64, format!("{:06}", d.subsec_micros()))
+    }
+
+    fn new(secs: i64, fraction: String) -> Timestamp {
+        let mut t = Timestamp {
+            secs,
+            fraction,
+            rfc3339: String::new(),
+        };
+        t.rfc3339 = t.format_rfc3339();
+        t
     }
 
     /// RFC 3339 in UTC with `T` and `Z`; the fraction as given, omitted when it is all zeros.
+    pub fn as_rfc3339(&self) -> &str {
+        &self.rfc3339
+    }
+
+    /// [`Timestamp::as_rfc3339`], owned.
     pub fn to_rfc3339(&self) -> String {
+        self.rfc3339.clone()
+    }
+
+    fn format_rfc3339(&self) -> String {
         let (y, mo, d, h, mi, s) = self.civil();
         let mut out = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}");
         if self.fraction.bytes().any(|c| c != b'0') {

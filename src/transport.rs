@@ -7,112 +7,19 @@
 //! share one `X-Weave-Retry-Id`, as the SDK sends.
 
 use std::fmt;
-use std::io::Read;
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::config::ClientBuilder;
+use crate::config::Settings;
 use crate::error::{Error, Result};
+use crate::failure::Failure;
 use crate::ids;
-use crate::timestamp;
-
-/// Responses larger than this are refused rather than exhausting memory.
-const MAX_RESPONSE_BYTES: u64 = 512 * 1024 * 1024;
+use crate::response;
 
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("weave-feedback/", env!("CARGO_PKG_VERSION"), " (rust)");
-
-/// How an attempt failed, before it is known whether it was the last one.
-#[derive(Debug)]
-pub(crate) enum Failure {
-    /// The server answered with a non-2xx status.
-    Status {
-        status: u16,
-        message: String,
-        retry_after: Option<Duration>,
-        /// A 404 from the web framework itself (`{"detail":"Not Found"}`): the route does not
-        /// exist on this server, as opposed to the route refusing the request.
-        route_missing: bool,
-    },
-    /// The attempt timed out (the request may have reached the server).
-    Timeout(String),
-    /// The connection failed. `sent` is false when the request surely never arrived.
-    Transport { message: String, sent: bool },
-    /// A failure that retrying cannot fix (bad URL, TLS certificate, undecodable body, ...).
-    Fatal(Error),
-}
-
-impl Failure {
-    fn retryable(&self) -> bool {
-        match self {
-            Failure::Status { status, .. } => *status == 429 || (500..600).contains(status),
-            Failure::Timeout(_) | Failure::Transport { .. } => true,
-            Failure::Fatal(_) => false,
-        }
-    }
-
-    /// Whether the server may have acted on the request although we saw no success.
-    pub(crate) fn ambiguous(&self) -> bool {
-        match self {
-            Failure::Status { status, .. } => (500..600).contains(status),
-            Failure::Timeout(_) => true,
-            Failure::Transport { sent, .. } => *sent,
-            Failure::Fatal(_) => false,
-        }
-    }
-
-    fn into_error(self, attempts: u32, last_status: Option<u16>) -> Error {
-        match self {
-            Failure::Status {
-                status, message, ..
-            } => match status {
-                401 | 403 => Error::Unauthorized {
-                    status,
-                    attempts,
-                    message,
-                    feedback_ids: Vec::new(),
-                },
-                404 => Error::NotFound {
-                    attempts,
-                    message,
-                    feedback_ids: Vec::new(),
-                },
-                429 => Error::RateLimited {
-                    attempts,
-                    message,
-                    feedback_ids: Vec::new(),
-                },
-                500..=599 => Error::Server {
-                    status,
-                    attempts,
-                    message,
-                    feedback_ids: Vec::new(),
-                },
-                _ => Error::Rejected {
-                    status,
-                    attempts,
-                    message,
-                    feedback_ids: Vec::new(),
-                },
-            },
-            Failure::Timeout(message) => Error::Timeout {
-                attempts,
-                last_status,
-                message,
-                feedback_ids: Vec::new(),
-            },
-            Failure::Transport { message, .. } => Error::Transport {
-                attempts,
-                last_status,
-                message,
-                feedback_ids: Vec::new(),
-            },
-            Failure::Fatal(e) => e,
-        }
-    }
-}
 
 /// The time one public call may take. Started when the call begins and shared by every request
 /// it makes (id look-ups, retries and their backoff, halves of a split batch, per-item
@@ -179,6 +86,8 @@ pub(crate) struct Transport {
     deadline: Option<Duration>,
     retry_base_delay: Duration,
     retry_max_delay: Duration,
+    /// Reads answers: the size cap, and the key's forms to scrub from messages.
+    reader: response::Reader,
 }
 
 impl fmt::Debug for Transport {
@@ -197,32 +106,29 @@ impl fmt::Debug for Transport {
 }
 
 impl Transport {
-    pub(crate) fn new(b: &ClientBuilder) -> Result<Transport> {
-        let base_url = b.validated_base_url()?;
-        if b.timeout.is_zero() {
-            return Err(Error::InvalidArgument("timeout must be positive".into()));
-        }
+    pub(crate) fn new(s: Settings) -> Transport {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .no_delay(true)
             .user_agent(USER_AGENT)
-            .timeout_global(Some(b.timeout))
+            .timeout_global(Some(s.timeout))
             .build()
             .into();
-        Ok(Transport {
+        Transport {
             agent,
-            base_url,
-            authorization: b
+            authorization: s
                 .api_key
                 .as_ref()
-                .map(|k| format!("Basic {}", base64(format!("api:{}", k.expose()).as_bytes()))),
-            timeout: b.timeout,
-            max_retries: b.max_retries,
-            deadline: b.deadline,
-            retry_base_delay: b.retry_base_delay,
-            retry_max_delay: b.retry_max_delay,
-        })
+                .map(|k| format!("Basic {}", k.basic_token())),
+            reader: response::Reader::new(s.max_response_bytes, s.api_key.as_ref()),
+            base_url: s.base_url,
+            timeout: s.timeout,
+            max_retries: s.max_retries,
+            deadline: s.deadline,
+            retry_base_delay: s.retry_base_delay,
+            retry_max_delay: s.retry_max_delay,
+        }
     }
 
     pub(crate) fn base_url(&self) -> &str {
@@ -287,7 +193,9 @@ impl Transport {
             previous_ambiguous |= failure.ambiguous();
             let sleep = self.delay_before_retry(number, &failure);
             if budget.remaining().is_some_and(|r| sleep >= r) {
-                return Err(failure.into_error(number, last_status));
+                // The deadline ends the call, whether it runs out during an attempt or before
+                // the next one: one kind for both (the last status is kept).
+                return Err(budget.exceeded(number, last_status));
             }
             thread::sleep(sleep);
             number += 1;
@@ -360,216 +268,14 @@ impl Transport {
                 .send(body),
             None => self.prepare(self.agent.get(&url), attempt)?.call(),
         };
-        let mut resp = result.map_err(map_ureq_error)?;
-        let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        let mut bytes = Vec::new();
-        resp.body_mut()
-            .as_reader()
-            .take(MAX_RESPONSE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| map_io_error(&e, true))?;
-        if bytes.len() as u64 > MAX_RESPONSE_BYTES {
-            return Err(Failure::Fatal(Error::decode(format!(
-                "response larger than {MAX_RESPONSE_BYTES} bytes"
-            ))));
-        }
-        if (200..300).contains(&status) {
-            return Ok(bytes);
-        }
-        let message = if (300..400).contains(&status) {
-            let location = resp
-                .headers()
-                .get("location")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("?");
-            format!("unexpected redirect to {location} (redirects are not followed)")
-        } else {
-            server_message(&bytes, status)
-        };
-        Err(Failure::Status {
-            status,
-            message,
-            retry_after,
-            route_missing: status == 404 && is_missing_route_body(&bytes),
-        })
+        self.reader.finish(result)
     }
-}
-
-/// FastAPI answers a request for a route it does not have with exactly this body; Weave's own
-/// 404s (a missing object, project, ...) carry a `reason` instead.
-fn is_missing_route_body(body: &[u8]) -> bool {
-    serde_json::from_slice::<Value>(body)
-        .is_ok_and(|v| v == serde_json::json!({"detail": "Not Found"}))
-}
-
-/// The server's reason: the first of `message`, `error`, `detail`, `reason` (the SDK's order);
-/// FastAPI's `detail` list gives its first entry's `msg` and location.
-pub(crate) fn server_message(body: &[u8], status: u16) -> String {
-    let fallback = || {
-        let text = String::from_utf8_lossy(body);
-        let text = text.trim();
-        if text.is_empty() {
-            format!("HTTP {status} with an empty body")
-        } else {
-            text.chars().take(500).collect()
-        }
-    };
-    let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(body) else {
-        return fallback();
-    };
-    for key in ["message", "error", "detail", "reason"] {
-        match obj.get(key) {
-            Some(Value::String(s)) => return s.clone(),
-            Some(Value::Array(items)) if !items.is_empty() => {
-                let first = &items[0];
-                let msg = first.get("msg").and_then(Value::as_str);
-                let loc = first.get("loc").and_then(Value::as_array).map(|l| {
-                    l.iter()
-                        .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_string))
-                        .collect::<Vec<_>>()
-                        .join(".")
-                });
-                return match (msg, loc) {
-                    (Some(m), Some(l)) if !l.is_empty() => format!("{l}: {m}"),
-                    (Some(m), _) => m.to_string(),
-                    _ => first.to_string(),
-                };
-            }
-            Some(v) if !v.is_null() => return v.to_string(),
-            _ => {}
-        }
-    }
-    fallback()
-}
-
-fn map_ureq_error(e: ureq::Error) -> Failure {
-    match e {
-        ureq::Error::Timeout(which) => Failure::Timeout(format!("{which} timeout reached")),
-        ureq::Error::Io(io) => map_io_error(&io, true),
-        ureq::Error::HostNotFound => Failure::Transport {
-            message: "host not found".into(),
-            sent: false,
-        },
-        ureq::Error::ConnectionFailed => Failure::Transport {
-            message: "connection failed".into(),
-            sent: false,
-        },
-        ureq::Error::Protocol(p) => Failure::Transport {
-            message: format!("HTTP protocol error: {p}"),
-            sent: true,
-        },
-        ureq::Error::BadUri(u) => Failure::Fatal(Error::InvalidArgument(format!("bad URL: {u}"))),
-        ureq::Error::Http(h) => Failure::Fatal(Error::InvalidArgument(format!("bad request: {h}"))),
-        ureq::Error::BodyExceedsLimit(n) => {
-            Failure::Fatal(Error::decode(format!("response body exceeds {n} bytes")))
-        }
-        other => Failure::Fatal(Error::Transport {
-            attempts: 1,
-            last_status: None,
-            message: other.to_string(),
-            feedback_ids: Vec::new(),
-        }),
-    }
-}
-
-fn map_io_error(e: &std::io::Error, sent: bool) -> Failure {
-    use std::io::ErrorKind as K;
-    match e.kind() {
-        K::TimedOut | K::WouldBlock => Failure::Timeout(format!("I/O timed out: {e}")),
-        K::ConnectionRefused => Failure::Transport {
-            message: format!("connection refused: {e}"),
-            sent: false,
-        },
-        _ => Failure::Transport {
-            message: format!("connection error: {e}"),
-            sent,
-        },
-    }
-}
-
-/// `Retry-After`: delta seconds (integer or decimal) or an HTTP date.
-pub(crate) fn parse_retry_after(v: &str) -> Option<Duration> {
-    let v = v.trim();
-    if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(1e9)));
-    }
-    let at = timestamp::parse_http_date(v)?;
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs() as i64;
-    Some(Duration::from_secs(at.saturating_sub(now).max(0) as u64))
-}
-
-/// Standard base64 with padding, for the Basic auth header.
-pub(crate) fn base64(input: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(T[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn basic_auth_matches_the_sdk() {
-        assert_eq!(base64(b"api:KEY123"), "YXBpOktFWTEyMw==");
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-    }
-
-    #[test]
-    fn server_messages() {
-        assert_eq!(
-            server_message(br#"{"reason":"Invalid URI: x"}"#, 400),
-            "Invalid URI: x"
-        );
-        assert_eq!(server_message(br#"{"message":"m","reason":"r"}"#, 400), "m");
-        assert_eq!(
-            server_message(
-                br#"{"detail":[{"loc":["body","payload"],"msg":"Input should be a valid dictionary","type":"dict_type"}]}"#,
-                422
-            ),
-            "body.payload: Input should be a valid dictionary"
-        );
-        assert_eq!(server_message(b"", 502), "HTTP 502 with an empty body");
-        assert_eq!(
-            server_message(b"<html>bad gateway</html>", 502),
-            "<html>bad gateway</html>"
-        );
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
-        assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("-1"), None);
-        assert_eq!(parse_retry_after("soon"), None);
-    }
+    use crate::config::{ApiKey, ClientBuilder};
 
     fn transport(max_retries: u32, deadline: Option<Duration>) -> Transport {
         let b = ClientBuilder::new()
@@ -578,7 +284,7 @@ mod tests {
             .deadline(deadline)
             .retry_base_delay(Duration::from_millis(1))
             .retry_max_delay(Duration::from_millis(2));
-        Transport::new(&b).unwrap()
+        Transport::new(b.settings().unwrap())
     }
 
     fn status(s: u16) -> Failure {
@@ -653,7 +359,7 @@ mod tests {
             .base_url("http://127.0.0.1:9")
             .retry_base_delay(Duration::from_millis(10))
             .retry_max_delay(Duration::from_secs(30));
-        let t = Transport::new(&b).unwrap();
+        let t = Transport::new(b.settings().unwrap());
         let with = |ra: Option<Duration>| Failure::Status {
             status: 429,
             message: String::new(),
@@ -695,18 +401,21 @@ mod tests {
     }
 
     #[test]
-    fn deadline_stops_retrying() {
+    fn deadline_stops_retrying_as_a_timeout_keeping_the_last_status() {
         // Unbounded retries: only the deadline can end this loop.
         let t = transport(u32::MAX, Some(Duration::from_millis(50)));
+        let mut attempts = 0;
         let e = t
             .run(&t.budget(), |_| -> std::result::Result<(), _> {
+                attempts += 1;
                 Err(status(503))
             })
             .unwrap_err();
-        assert!(
-            matches!(e, Error::Server { .. } | Error::Timeout { .. }),
-            "{e}"
-        );
+        assert!(matches!(e, Error::Timeout { .. }), "{e}");
+        assert_eq!(e.http_status(), Some(503));
+        assert!(e.to_string().contains("call deadline of 50 ms"), "{e}");
+        assert_eq!(e.attempts(), Some(attempts));
+        assert!(attempts > 1);
     }
 
     #[test]
@@ -714,10 +423,10 @@ mod tests {
         let b = ClientBuilder::new()
             .base_url("http://127.0.0.1:9")
             .api_key("sekrit-123");
-        let t = Transport::new(&b).unwrap();
+        let t = Transport::new(b.settings().unwrap());
         let d = format!("{t:?}");
         assert!(
-            !d.contains("sekrit-123") && !d.contains(&base64(b"api:sekrit-123")),
+            !d.contains("sekrit-123") && !d.contains(&ApiKey::new("sekrit-123").basic_token()),
             "{d}"
         );
     }

@@ -1,7 +1,8 @@
 //! Rules checked on the client before anything is sent.
 //!
-//! Two sources: the SDK's own `add()` checks (protocol spec 6.3, with its exact messages), and
-//! the server's validation rules that need no server state (spec 4), checked early so a bad
+//! Two sources: the SDK's own `add()` checks (`weave/trace/feedback.py`, with its exact
+//! messages), and the server's validation rules that need no server state
+//! (`weave/trace_server/feedback.py` in Weave), checked early so a bad
 //! request costs no round trip and, for `replace`, cannot delete the row it meant to replace.
 
 use serde_json::{Map, Value};
@@ -19,7 +20,7 @@ const RESERVED: &str = "Feedback type cannot start with \"wandb\", it is reserve
 const ANNOTATION_FORMAT: &str = "To add annotation feedback, feedback_type must conform to the format: 'wandb.annotation.<name>'.";
 const ANNOTATION_REF_KIND: &str = "annotation_ref must be a valid object ref, eg weave:///<entity>/<project>/object/<name>:<digest>";
 
-/// Checks an entity or project name (protocol spec 1.1).
+/// Checks an entity or project name as the SDK's `to_project_id` does: non-empty, no `/`.
 pub fn project_part(what: &str, value: &str) -> Result<()> {
     if value.is_empty() {
         return Err(Error::InvalidArgument(format!("{what} must be non-empty")));
@@ -52,7 +53,7 @@ pub fn generic_add(
     if !matches!(parsed.kind(), RefKind::Object | RefKind::Op) {
         return Err(Error::InvalidRef(ANNOTATION_REF_KIND.into()));
     }
-    // From here on: rules the server enforces (spec 4.3), checked before sending.
+    // From here on: rules the server enforces for annotations, checked before sending.
     check_strict_object_ref(&parsed)
         .map_err(|why| Error::InvalidRef(format!("annotation_ref {why}: {aref}")))?;
     if parsed.name() != name {
@@ -73,7 +74,7 @@ pub fn generic_add(
     Ok(Some(parsed))
 }
 
-/// Server rules for notes (spec 4.2).
+/// Server rules for notes: 1 to 1024 characters (code points).
 pub fn note(text: &str) -> Result<()> {
     let n = text.chars().count();
     if n == 0 {
@@ -108,7 +109,8 @@ fn is_emoji_code_point(c: char) -> bool {
         | 0x2B05..=0x2B55 | 0x3030 | 0x303D | 0x3297 | 0x3299 | 0x20E3 | 0x1F000..=0x1FAFF)
 }
 
-/// The server's payload size limit (spec 4.6), measured as the server measures it.
+/// The server's payload size limit (1 MiB of Python `json.dumps` output, ASCII-escaped),
+/// measured as the server measures it.
 pub fn payload_size(payload: &Map<String, Value>) -> Result<()> {
     let n = pyjson::dumps_len(&Value::Object(payload.clone()));
     if n > MAX_PAYLOAD_CHARS {
@@ -119,7 +121,8 @@ pub fn payload_size(payload: &Map<String, Value>) -> Result<()> {
     Ok(())
 }
 
-/// Strings the server would reject anywhere in a request body (spec 3.1): a `weave:///` value
+/// Strings the server would reject anywhere in a request body (it rewrites every `weave:///`
+/// string it finds to an internal ref): a `weave:///` value
 /// with fewer than three path parts, even inside a payload.
 pub fn embedded_refs(value: &Value) -> Result<()> {
     match value {

@@ -20,10 +20,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
+use crate::failure::Failure;
 use crate::feedback::{Feedback, Feedbacks};
 use crate::query::{self, Query};
 use crate::timestamp::Timestamp;
-use crate::transport::{Attempt, Budget, Failure, Transport};
+use crate::transport::{Attempt, Budget, Transport};
 
 const CREATE: &str = "/feedback/create";
 const BATCH_CREATE: &str = "/feedback/batch/create";

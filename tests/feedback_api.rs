@@ -5,24 +5,13 @@
 
 mod common;
 
-use std::time::Duration;
-
+use common::fixtures::{client, CALL};
 use common::TestServer;
 use serde_json::{json, Map, Value};
 use weave_feedback::query::{eq, get_field, literal};
-use weave_feedback::{Client, ClientBuilder, Error, NewFeedback, Query};
+use weave_feedback::{ClientBuilder, Error, NewFeedback, Query};
 
-const CALL: &str = "weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd";
 const OTHER_CALL: &str = "weave:///acme/chatbot/call/0192f3a4-0000-7d8e-9f01-000000000002";
-
-fn client(srv: &TestServer) -> Client {
-    ClientBuilder::new()
-        .base_url(&srv.base_url)
-        .retry_base_delay(Duration::from_millis(1))
-        .retry_max_delay(Duration::from_millis(20))
-        .build()
-        .unwrap()
-}
 
 fn obj(v: Value) -> Map<String, Value> {
     v.as_object().unwrap().clone()

@@ -14,7 +14,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::fixtures::{assert_same_ids, builder, client, rows, CALL};
+use common::fixtures::{assert_only_row, assert_same_ids, builder, client, rows, CALL};
 use common::TestServer;
 use serde_json::{json, Map, Value};
 use weave_feedback::{ErrorKind, Feedback, NewFeedback, RefFeedbackQuery, MAX_PAYLOAD_CHARS};
@@ -43,9 +43,7 @@ fn add_original(q: &mut RefFeedbackQuery) -> String {
 
 /// The one row on the call is the original, with its id and content.
 fn assert_original_kept(stored: &[Feedback], id: &str) {
-    assert_eq!(stored.len(), 1, "{stored:?}");
-    let f = &stored[0];
-    assert_eq!(f.id, id);
+    let f = assert_only_row(stored, id);
     assert_eq!(f.feedback_type, "wandb.note.1");
     assert_eq!(
         Value::Object(f.payload.clone()),
@@ -57,10 +55,9 @@ fn assert_original_kept(stored: &[Feedback], id: &str) {
 
 /// The one row on the call is the replacement, under the original's id.
 fn assert_replaced_once(stored: &[Feedback], id: &str) {
-    assert_eq!(stored.len(), 1, "{stored:?}");
-    assert_eq!(stored[0].id, id);
-    assert_eq!(stored[0].payload["note"], "replacement");
-    assert_eq!(stored[0].creator, None);
+    let f = assert_only_row(stored, id);
+    assert_eq!(f.payload["note"], "replacement");
+    assert_eq!(f.creator, None);
 }
 
 // ----------------------------------------------------------------- replace that returns OK

@@ -1,6 +1,6 @@
 //! The panic boundary: every export's body runs inside `ffi_status!` or `ffi_value!`, so a
 //! panic becomes `WEAVE_STATUS_INTERNAL` (or a default value) instead of unwinding into C,
-//! and a status-returning export writes its error object in one place ([`finish`]).
+//! and a status-returning export writes its error object in one place (`finish`).
 
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -8,6 +8,7 @@ use super::{arg_mut, arg_ref, arg_str, free_handle, into_handle, Out};
 use super::{weave_error, weave_status};
 use crate::client::Client;
 use crate::config::ClientBuilder;
+use crate::error::Error;
 
 /// Settings a client is built from: base URL, API key, timeouts, retries. Created with
 /// `weave_client_options_new`, freed with `weave_client_options_free`. Not shared: use it from
@@ -160,6 +161,31 @@ pub unsafe extern "C" fn weave_client_options_set_retry_base_delay_ms(
         // SAFETY: `options` is NULL or a live handle used by one thread.
         let options = unsafe { arg_mut(options, "options") }?;
         options.update(|b| b.retry_base_delay(Duration::from_millis(ms)));
+        Ok(())
+    })
+}
+
+/// Caps the size of one answer from the server, in bytes, counted after decompression
+/// (default 64 MiB). A larger successful answer fails with `WEAVE_STATUS_DECODE` and a message
+/// naming the cap, and nothing beyond the cap is read; page through large query results with
+/// a limit and offset instead. Decoding rows takes up to about three times the answer's size
+/// in memory. 0 gives `WEAVE_STATUS_INVALID_ARGUMENT` (and leaves the options unchanged).
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn weave_client_options_set_max_response_bytes(
+    options: *mut weave_client_options,
+    bytes: u64,
+    out_error: *mut *mut weave_error,
+) -> weave_status {
+    ffi_status!("weave_client_options_set_max_response_bytes", out_error, {
+        // SAFETY: `options` is NULL or a live handle used by one thread.
+        let options = unsafe { arg_mut(options, "options") }?;
+        if bytes == 0 {
+            return Err(Error::InvalidArgument(
+                "max_response_bytes must be positive".into(),
+            ));
+        }
+        options.update(|b| b.max_response_bytes(bytes));
         Ok(())
     })
 }

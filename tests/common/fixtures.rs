@@ -42,3 +42,10 @@ pub fn assert_same_ids(stored: &[Feedback], ids: &[String]) {
     want.sort_unstable();
     assert_eq!(got, want);
 }
+
+/// `stored` is exactly one row, with id `id`; returns it.
+pub fn assert_only_row<'a>(stored: &'a [Feedback], id: &str) -> &'a Feedback {
+    assert_eq!(stored.len(), 1, "expected exactly the row {id}: {stored:?}");
+    assert_eq!(stored[0].id, id);
+    &stored[0]
+}

@@ -12,7 +12,7 @@
 //! one per run shared by all test processes under cargo-nextest. `WEAVE_TEST_ZYGOTE=0` spawns
 //! every server directly (see `zygote()` for the other values).
 //!
-//! The server harness is std only; `fixtures` holds the client-side helpers.
+//! `fixtures` holds the client-side helpers.
 #![allow(dead_code)]
 
 pub mod fixtures;
@@ -140,60 +140,31 @@ impl TestServer {
         body
     }
 
+    /// `GET /__test/stats`, parsed.
+    pub fn stats_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stats()).expect("stats are JSON")
+    }
+
     /// Number of requests received on `route` (e.g. "/feedback/create"), faulted ones included.
     pub fn request_count(&self, route: &str) -> u64 {
-        let stats = self.stats();
-        let Some(obj) = json_object_after(&stats, "requests") else {
-            return 0;
-        };
-        let needle = format!("{}:", json_quote(route));
-        match obj.find(&needle) {
-            Some(i) => obj[i + needle.len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_digit())
-                .collect::<String>()
-                .parse()
-                .unwrap_or(0),
-            None => 0,
-        }
+        self.stats_json()["requests"][route].as_u64().unwrap_or(0)
     }
 
     /// The `X-Weave-Retry-Id` header of every request on `route`, in arrival order
     /// (`None` where absent).
     pub fn retry_ids(&self, route: &str) -> Vec<Option<String>> {
-        let stats = self.stats();
-        let Some(obj) = json_object_after(&stats, "retry_ids") else {
+        let stats = self.stats_json();
+        let Some(ids) = stats["retry_ids"][route].as_array() else {
             return vec![];
         };
-        let needle = format!("{}:[", json_quote(route));
-        let Some(i) = obj.find(&needle) else {
-            return vec![];
-        };
-        let mut rest = &obj[i + needle.len()..];
-        let mut out = Vec::new();
-        loop {
-            rest = rest.trim_start_matches([' ', ',']);
-            if rest.starts_with(']') || rest.is_empty() {
-                return out;
-            }
-            if let Some(r) = rest.strip_prefix("null") {
-                out.push(None);
-                rest = r;
-            } else {
-                let (s, r) = json_string(rest).expect("retry id string");
-                out.push(Some(s));
-                rest = r;
-            }
-        }
+        ids.iter().map(|i| i.as_str().map(str::to_string)).collect()
     }
 
     /// A header of the last `/feedback/*` or `/server_info` request (name case-insensitive).
     pub fn last_header(&self, name: &str) -> Option<String> {
-        let stats = self.stats();
-        let obj = json_object_after(&stats, "last_headers")?;
-        let needle = format!("{}:", json_quote(&name.to_ascii_lowercase()));
-        let i = obj.find(&needle)?;
-        json_string(&obj[i + needle.len()..]).map(|(s, _)| s)
+        self.stats_json()["last_headers"][name.to_ascii_lowercase()]
+            .as_str()
+            .map(str::to_string)
     }
 
     /// One HTTP/1.1 request (`Connection: close`) to this server; returns (status, body).
@@ -495,86 +466,4 @@ fn wait_listening(stdout: impl Read + Send + 'static, timeout: Duration) -> Resu
         Ok(r) => r,
         Err(_) => Err(format!("no LISTENING line within {timeout:?}")),
     }
-}
-
-// ----------------------------------------------------------------------------- tiny JSON scanning
-
-fn json_quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// The text of the object value of top-level key `key` (`{...}`), brace-matched, strings skipped.
-fn json_object_after<'a>(json: &'a str, key: &str) -> Option<&'a str> {
-    let needle = format!("{}:{{", json_quote(key));
-    let start = json.find(&needle)? + needle.len() - 1;
-    let bytes = json.as_bytes();
-    let (mut depth, mut in_str, mut esc) = (0usize, false, false);
-    for (i, &b) in bytes.iter().enumerate().skip(start) {
-        if in_str {
-            match (esc, b) {
-                (true, _) => esc = false,
-                (false, b'\\') => esc = true,
-                (false, b'"') => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_str = true,
-            b'{' => depth += 1,
-            b'}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(&json[start..=i]);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Decode the JSON string literal at the start of `s`; returns it and the rest.
-fn json_string(s: &str) -> Option<(String, &str)> {
-    let s = s.trim_start();
-    let mut chars = s.strip_prefix('"')?.char_indices();
-    let mut out = String::new();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '"' => return Some((out, &s[i + 2..])),
-            '\\' => match chars.next()?.1 {
-                'n' => out.push('\n'),
-                't' => out.push('\t'),
-                'r' => out.push('\r'),
-                'b' => out.push('\u{8}'),
-                'f' => out.push('\u{c}'),
-                'u' => {
-                    let hex: String = (0..4).filter_map(|_| chars.next().map(|x| x.1)).collect();
-                    let mut cp = u32::from_str_radix(&hex, 16).ok()?;
-                    if (0xD800..0xDC00).contains(&cp) {
-                        // surrogate pair: expect \uXXXX
-                        let _ = chars.next();
-                        let _ = chars.next();
-                        let lo: String = (0..4).filter_map(|_| chars.next().map(|x| x.1)).collect();
-                        let lo = u32::from_str_radix(&lo, 16).ok()?;
-                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF);
-                    }
-                    out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
-                }
-                other => out.push(other),
-            },
-            c => out.push(c),
-        }
-    }
-    None
 }

@@ -1,4 +1,4 @@
-// Checks that the header reads in Go as the contract promises (spec/c-api.md): statuses are
+// Checks that the header reads in Go as the contract promises (see the header's conventions): statuses are
 // `C.enum_weave_status`, constants compare with them, handle typedefs and struct tags are the
 // same type. Built and run by tests/c/run.sh when `go` is installed, with
 // CGO_CFLAGS=-I<repo>/include and CGO_LDFLAGS=<repo>/target/debug/libweave_feedback.a -lpthread -ldl -lm.
