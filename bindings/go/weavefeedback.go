@@ -337,6 +337,17 @@ func WithRetryBaseDelay(d time.Duration) Option {
 	}
 }
 
+// WithMaxResponseBytes caps the size of one answer from the server, after decompression
+// (default 64 MiB). A larger answer fails with StatusDecode; page with Limit and Offset.
+// 0 gives StatusInvalidArgument.
+func WithMaxResponseBytes(n uint64) Option {
+	return func(o *C.weave_client_options, _ *cstrs) error {
+		return check("weave_client_options_set_max_response_bytes", func(e **C.weave_error) C.enum_weave_status {
+			return C.weave_client_options_set_max_response_bytes(o, C.uint64_t(n), e)
+		})
+	}
+}
+
 // WithAllowInsecureHTTP allows sending the API key over plain http:// to a host that is not
 // loopback (refused by default).
 func WithAllowInsecureHTTP(allow bool) Option {

@@ -575,6 +575,27 @@ func TestClientOptions(t *testing.T) {
 	c.Close()
 	_, err = NewClient(WithBaseURL("ftp://x"))
 	wantError(t, err, StatusInvalidArgument, 0)
+	_, err = NewClient(WithMaxResponseBytes(0))
+	wantError(t, err, StatusInvalidArgument, 0)
+
+	// An answer over the cap is a decode error; the same query with room succeeds.
+	roomy := newClient(t, WithMaxResponseBytes(1<<20))
+	defer roomy.Close()
+	ref := newRef(t, "cap")
+	rq := must(roomy.RefFeedbackQuery(ref))
+	defer rq.Close()
+	must(rq.AddNote("a note that makes the query's answer larger than sixty-four bytes"))
+	if n := must(rq.Execute()).Len(); n != 1 {
+		t.Errorf("want 1 row, got %d", n)
+	}
+	small := newClient(t, WithMaxResponseBytes(64))
+	defer small.Close()
+	sq := must(small.RefFeedbackQuery(ref))
+	defer sq.Close()
+	_, err = sq.Execute()
+	if e := wantError(t, err, StatusDecode, 0); !strings.Contains(e.Message, "64") {
+		t.Errorf("message without the cap: %q", e.Message)
+	}
 
 	// The deadline bounds the whole call: every attempt is delayed 1.5 s, the call gives up
 	// after 300 ms with a timeout.

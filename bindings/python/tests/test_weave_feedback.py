@@ -304,6 +304,18 @@ class WeaveFeedbackTest(unittest.TestCase):
         wf.Client(base_url="http://weave.invalid", api_key="k", allow_insecure_http=True,
                   timeout=1, max_retries=0, retry_base_delay=0.001, deadline=1).close()
         self.assert_error(wf.Status.INVALID_ARGUMENT, wf.Client, base_url="ftp://x")
+        self.assert_error(wf.Status.INVALID_ARGUMENT, wf.Client, max_response_bytes=0)
+
+        # An answer over the cap is a decode error; the same query with room succeeds.
+        ref = new_ref("cap")
+        with wf.Client(base_url=BASE_URL, api_key=API_KEY, max_response_bytes=1 << 20) as roomy, \
+                roomy.ref_feedback_query(ref) as q:
+            q.add_note("a note that makes the query's answer larger than 64 bytes")
+            self.assertEqual(len(self.rows_by_id(q)), 1)
+        with wf.Client(base_url=BASE_URL, api_key=API_KEY, max_response_bytes=64) as small, \
+                small.ref_feedback_query(ref) as q:
+            e = self.assert_error(wf.Status.DECODE, q.execute)
+            self.assertIn("64", e.message)
 
         # The deadline bounds the whole call: every attempt is delayed 1.5 s.
         self.set_faults(delay_ms=1500, routes=["/feedback/query"])

@@ -118,6 +118,7 @@ module WeaveFeedback
     attach_function :weave_client_options_set_max_retries, %i[pointer uint32 pointer], :int
     attach_function :weave_client_options_set_deadline_ms, %i[pointer uint64 pointer], :int
     attach_function :weave_client_options_set_retry_base_delay_ms, %i[pointer uint64 pointer], :int
+    attach_function :weave_client_options_set_max_response_bytes, %i[pointer uint64 pointer], :int
     attach_function :weave_client_options_set_allow_insecure_http, %i[pointer bool pointer], :int
     attach_function :weave_client_options_free, [:pointer], :void
     attach_function :weave_client_new, %i[pointer pointer pointer], :int
@@ -300,9 +301,9 @@ module WeaveFeedback
     # (WF_TRACE_SERVER_URL, WANDB_API_KEY, ...): it is given NULL options. Durations are in
     # seconds.
     def initialize(base_url: nil, api_key: nil, timeout: nil, max_retries: nil, deadline: nil,
-                   retry_base_delay: nil, allow_insecure_http: nil)
+                   retry_base_delay: nil, max_response_bytes: nil, allow_insecure_http: nil)
       settings = { base_url:, api_key:, timeout:, max_retries:, deadline:, retry_base_delay:,
-                   allow_insecure_http: }.compact
+                   max_response_bytes:, allow_insecure_http: }.compact
       opts = settings.empty? ? FFI::Pointer::NULL : Native.weave_client_options_new
       begin
         apply(opts, settings)
@@ -352,8 +353,8 @@ module WeaveFeedback
         when :base_url, :api_key
           fn = :"weave_client_options_set_#{key}"
           arg = Call.cstr(value)
-        when :max_retries
-          fn = :weave_client_options_set_max_retries
+        when :max_retries, :max_response_bytes
+          fn = :"weave_client_options_set_#{key}"
           arg = Integer(value)
         when :allow_insecure_http
           fn = :weave_client_options_set_allow_insecure_http

@@ -311,6 +311,19 @@ class WeaveFeedbackTest < Minitest::Test
     WeaveFeedback::Client.new(base_url: "http://weave.invalid", api_key: "k", allow_insecure_http: true,
                               timeout: 1, max_retries: 0, retry_base_delay: 0.001, deadline: 1).close
     assert_raises(WeaveFeedback::InvalidArgumentError) { WeaveFeedback::Client.new(base_url: "ftp://x") }
+    assert_raises(WeaveFeedback::InvalidArgumentError) { WeaveFeedback::Client.new(max_response_bytes: 0) }
+
+    # An answer over the cap is a decode error; the same query with room succeeds.
+    ref = new_ref("cap")
+    WeaveFeedback::Client.open(base_url: BASE_URL, api_key: API_KEY, max_response_bytes: 1 << 20) do |roomy|
+      q = roomy.ref_feedback_query(ref)
+      q.add_note("a note that makes the query's answer larger than 64 bytes")
+      assert_equal 1, rows_by_id(q).size
+    end
+    WeaveFeedback::Client.open(base_url: BASE_URL, api_key: API_KEY, max_response_bytes: 64) do |small|
+      e = assert_raises(WeaveFeedback::DecodeError) { small.ref_feedback_query(ref).execute }
+      assert_includes e.message, "64"
+    end
 
     # The deadline bounds the whole call: every attempt is delayed 1.5 s.
     set_faults(delay_ms: 1500, routes: ["/feedback/query"])

@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, TypeVar
 # The C ABI this binding is written for: the library's SONAME major, and the oldest minor
 # that has every function bound below.
 ABI_MAJOR = 0
-ABI_MINOR = 1
+ABI_MINOR = 1  # TODO: 2 once the release that adds max_response_bytes bumps the minor
 _SONAME = f"libweave_feedback.so.{ABI_MAJOR}"
 
 
@@ -146,6 +146,9 @@ _SETTERS = {
     "deadline": _fn("weave_client_options_set_deadline_ms", _status, _Options, c_uint64, _err),
     "retry_base_delay": _fn(
         "weave_client_options_set_retry_base_delay_ms", _status, _Options, c_uint64, _err
+    ),
+    "max_response_bytes": _fn(
+        "weave_client_options_set_max_response_bytes", _status, _Options, c_uint64, _err
     ),
     "allow_insecure_http": _fn(
         "weave_client_options_set_allow_insecure_http", _status, _Options, c_bool, _err
@@ -370,6 +373,7 @@ class Client(_Handle):
                  timeout: Optional[float] = None, max_retries: Optional[int] = None,
                  deadline: Optional[float] = None,
                  retry_base_delay: Optional[float] = None,
+                 max_response_bytes: Optional[int] = None,
                  allow_insecure_http: Optional[bool] = None) -> None:
         settings: dict[str, Any] = {
             "base_url": _cstr(base_url), "api_key": _cstr(api_key),
@@ -377,11 +381,12 @@ class Client(_Handle):
             "max_retries": max_retries,
             "deadline": None if deadline is None else _ms(deadline),
             "retry_base_delay": None if retry_base_delay is None else _ms(retry_base_delay),
+            "max_response_bytes": max_response_bytes,
             "allow_insecure_http": allow_insecure_http,
         }
         settings = {k: v for k, v in settings.items() if v is not None}
-        if settings.get("max_retries", 0) < 0:  # ctypes would wrap it to 4294967295
-            raise ValueError("max_retries must not be negative")
+        if settings.get("max_retries", 0) < 0 or settings.get("max_response_bytes", 0) < 0:
+            raise ValueError("max_retries and max_response_bytes must not be negative")
         options = _options_new() if settings else _Options()  # NULL: the environment
         try:
             for key, value in settings.items():
