@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project, in the order a failure is cheapest to find:
 # format and lints, Rust unit + integration tests (against Weave's real server logic) and the
-# header check, the quick start, the C tests (plain, valgrind, ASan+UBSan, C++ header), and a
+# header check, the quick start, the C tests (plain, valgrind, ASan+UBSan, C++ header), the
+# installed library (make install, pkg-config, CMake), the Go/Ruby/Python packages, and a
 # bounded fuzzing run. Exits non-zero on the first failing stage.
 #   FUZZ_SECONDS=60 (per target; 0 skips fuzzing)
 set -euo pipefail
@@ -28,7 +29,8 @@ stage "Rust tests (unit, integration against Weave's server, header, doc)" cargo
 stage "Rust quick start" bash examples/quickstart.sh
 stage "benchmark example (debug build: runs, numbers not checked)" env WEAVE_BENCH_PROFILE=dev bash examples/bench.sh 50
 stage "C tests (plain, valgrind, ASan+UBSan, C++ header, C quick start)" bash tests/c/run.sh
-stage "Go, Ruby and Python against the C API (examples/go, ruby, python)" bash tests/hosts/run.sh
+stage "make install: SONAME, exports, pkg-config (shared, static), CMake (C++)" bash tests/install/run.sh
+stage "Go, Ruby and Python bindings, installed as packages (bindings/)" bash tests/hosts/run.sh
 if [ "${FUZZ_SECONDS:-60}" != 0 ]; then
     stage "fuzzing (${FUZZ_SECONDS:-60} s per target)" bash fuzz/run.sh "${FUZZ_SECONDS:-60}"
 fi

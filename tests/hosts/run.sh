@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# The C API from host languages: builds the library once, starts the test server
-# (tests/server/), and for each of Go (cgo), Ruby (ruby-ffi) and Python (ctypes) runs the
-# wrapper's tests and its quick start (examples/{go,ruby,python}/) against it.
+# The Go, Ruby and Python bindings (bindings/), installed the way their users install them,
+# against the C library installed the way the README says (`make install` into a temporary
+# prefix, found through pkg-config; no LD_LIBRARY_PATH):
+#   - every binding's weave_status list equals the header's, and it binds every function the
+#     header declares (tests/bindings/check_against_header.py, with a self-test);
+#   - Go: `go vet`, then `go test -race` in module mode (cgo flags from pkg-config, plus the
+#     README's rpath line), then the quick start;
+#   - Ruby: `gem build`, `gem install` into a temporary GEM_HOME, its tests, the quick start;
+#   - Python: `pip install` into a fresh venv, its tests, the quick start.
+# Each against the test server (tests/server/).
 #
-# Usage: tests/hosts/run.sh   (from anywhere; bash; installs golang-go, ruby, ruby-ffi with
-#        apt-get when missing and running as root; a language still missing is a failure)
-# Linking: Go links target/debug/libweave_feedback.so through the #cgo lines of
-#        examples/go/weavefeedback.go (with an rpath); Ruby and Python dlopen it, found through
-#        LD_LIBRARY_PATH=target/debug.
-# Env:   WEAVE_HOSTS_GO_RACE=0  runs the Go tests without the race detector (the first -race
-#        build compiles the standard library once, ~45 s; cached afterwards).
-# The last line is "hosts: N passed, M failed", counting language suites (tests + quick start).
+# Usage: tests/hosts/run.sh   (installs golang-go, ruby, ruby-ffi, pkg-config with apt-get
+#        when missing and running as root; a language still missing is a failure)
+# Env:   WEAVE_HOSTS_GO_RACE=0  runs the Go tests without the race detector.
+# The last line is "hosts: N passed, M failed".
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,36 +21,9 @@ repo="$(cd "$here/../.." && pwd)"
 out="$repo/target/hosts-tests"
 mkdir -p "$out"
 cd "$repo"
-
-passed=0
-failed=0
-failures=()
-start_all=$SECONDS
-
-finish() {
-    echo
-    echo "total time $((SECONDS - start_all)) s"
-    if [ "${#failures[@]}" -gt 0 ]; then
-        printf 'failed: %s\n' "${failures[@]}"
-    fi
-    echo "hosts: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-}
-
-# suite NAME FUNCTION: runs one language's suite, counts it, prints its time.
-suite() {
-    local name="$1" fn="$2" t0=$SECONDS
-    echo
-    echo "=== $name"
-    if "$fn"; then
-        passed=$((passed + 1))
-        echo "=== ok   $name ($((SECONDS - t0)) s)"
-    else
-        failed=$((failed + 1))
-        failures+=("$name")
-        echo "=== FAIL $name ($((SECONDS - t0)) s)"
-    fi
-}
+# shellcheck source=../lib/stages.sh
+source "$repo/tests/lib/stages.sh"
+STEP_MARK="==="
 
 # ------------------------------------------------------------------------------ tools
 can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
@@ -64,39 +40,44 @@ apt_install() {
     fi
 }
 have_go() { command -v go >/dev/null 2>&1; }
-have_ruby() { command -v ruby >/dev/null 2>&1 && ruby -e 'require "ffi"; require "minitest"' >/dev/null 2>&1; }
-have_python() { command -v python3 >/dev/null 2>&1; }
+have_ruby() { command -v gem >/dev/null 2>&1 && ruby -e 'require "ffi"; require "minitest"' >/dev/null 2>&1; }
+have_python() { python3 -m venv --help >/dev/null 2>&1; }
 
 if ! have_go && can_apt; then apt_install golang-go; fi
 if ! have_ruby && can_apt; then
     apt_install ruby ruby-ffi
     have_ruby || apt_install ruby-minitest
 fi
+if ! command -v pkg-config >/dev/null 2>&1 && can_apt; then apt_install pkg-config; fi
 
-# ------------------------------------------------------------------------------ build
-echo "=== cargo build --lib"
-t0=$SECONDS
-if ! cargo build --lib --quiet || [ ! -f target/debug/libweave_feedback.so ]; then
-    echo "the library did not build"
-    failed=3
-    finish
+# ------------------------------------------------------------------------------ install
+unset LD_LIBRARY_PATH
+prefix="$out/prefix"
+rm -rf "$prefix"
+if ! make --no-print-directory -s install PREFIX="$prefix" >"$out/install.log" 2>&1; then
+    cat "$out/install.log"
+    fail_step "make install"
+    finish hosts
     exit 1
 fi
-echo "built in $((SECONDS - t0)) s"
-export LD_LIBRARY_PATH="$repo/target/debug${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+echo "library installed in $prefix"
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+# The README's line for a prefix outside the loader's path (Go links with it; Ruby and Python
+# find the library through pkg-config themselves).
+rpath="-Wl,-rpath,$(pkg-config --variable=libdir weave-feedback)"
+
+step "statuses and functions of every binding = the header's (with a self-test)" \
+    python3 tests/bindings/check_against_header.py --self-test
 
 # ------------------------------------------------------------------------------ server
 api_key="hosts-test-key-$RANDOM$RANDOM"
-t0=$SECONDS
-# Starts the server as a coprocess that exits with this shell; exports WEAVE_TEST_BASE_URL.
 # shellcheck source=../server/start_server.sh
 if ! source "$repo/tests/server/start_server.sh" --api-key "$api_key"; then
-    echo "the test server did not start"
-    failed=3
-    finish
+    fail_step "test server"
+    finish hosts
     exit 1
 fi
-echo "test server at $WEAVE_TEST_BASE_URL (started in $((SECONDS - t0)) s)"
+echo "test server at $WEAVE_TEST_BASE_URL"
 export WEAVE_TEST_API_KEY="$api_key"
 
 reset_server() { # clears faults a failed suite may have left
@@ -111,7 +92,6 @@ quickstart() {
     shift
     log="$out/quickstart-$lang.log"
     local ref="weave:///$lang-quickstart/demo/call/$(python3 -c 'import uuid; print(uuid.uuid4())')"
-    echo "--- quick start ($lang)"
     env WF_TRACE_SERVER_URL="$WEAVE_TEST_BASE_URL" WANDB_API_KEY="$api_key" "$@" "$ref" >"$log" 2>&1
     local rc=$?
     cat "$log"
@@ -119,42 +99,61 @@ quickstart() {
         grep -q "purged the note; 2 rows remain" "$log"
 }
 
-# ------------------------------------------------------------------------------ suites
+# ------------------------------------------------------------------------------ Go
 go_suite() {
     have_go || { echo "go is not installed (apt-get install golang-go)"; return 1; }
     go version
-    # Offline: the module has no dependencies. Caches under target/ when HOME is not writable.
-    export GOPROXY=off GOSUMDB=off GOFLAGS=
+    # Module mode, offline: the module has no dependencies.
+    export GOPROXY=off GOSUMDB=off GOFLAGS=-mod=mod GO111MODULE=on CGO_ENABLED=1
+    export CGO_LDFLAGS="$rpath"
     if [ -z "${HOME:-}" ] || [ ! -w "${HOME:-/nonexistent}" ]; then
         export GOCACHE="$repo/target/go-cache" GOPATH="$repo/target/go-path"
     fi
-    echo "GOCACHE=$(go env GOCACHE)"
     local race=(-race)
     [ "${WEAVE_HOSTS_GO_RACE:-1}" = 0 ] && race=()
-    (cd examples/go && go vet ./... && go test -count=1 "${race[@]}" -v ./... 2>&1 |
-        grep -v '^=== RUN' ; exit "${PIPESTATUS[0]}") &&
-        (cd examples/go && go build -o "$out/go-quickstart" ./cmd/quickstart) &&
+    (cd bindings/go && go vet ./... && go test -count=1 "${race[@]}" -v ./... 2>&1 |
+        grep -v '^=== RUN'; exit "${PIPESTATUS[0]}") &&
+        (cd bindings/go && go build -o "$out/go-quickstart" ./cmd/quickstart) &&
         quickstart go "$out/go-quickstart"
 }
+step "Go: go vet, go test -race (module mode, pkg-config), quick start" go_suite
+reset_server
 
+# ------------------------------------------------------------------------------ Ruby
 ruby_suite() {
     have_ruby || { echo "ruby with ruby-ffi is not installed (apt-get install ruby ruby-ffi)"; return 1; }
     ruby -v
-    ruby examples/ruby/test/test_weave_feedback.rb -v &&
-        quickstart ruby ruby examples/ruby/quickstart.rb
+    local gems="$out/gem-home" built="$out/gem-build"
+    rm -rf "$gems" "$built"
+    mkdir -p "$built"
+    (cd bindings/ruby && gem build --quiet weave_feedback.gemspec -o "$built/weave_feedback.gem") || return 1
+    # A temporary GEM_HOME; the system's gems (ffi from ruby-ffi) stay visible through GEM_PATH.
+    (
+        export GEM_HOME="$gems"
+        GEM_PATH="$gems:$(ruby -e 'print Gem.path.join(":")')"
+        export GEM_PATH
+        gem install --local --no-document "$built/weave_feedback.gem" &&
+            cd "$out" && ruby "$repo/bindings/ruby/test/test_weave_feedback.rb" -v &&
+            quickstart ruby ruby "$repo/bindings/ruby/quickstart.rb"
+    )
 }
+step "Ruby: gem build, gem install into a temporary GEM_HOME, tests, quick start" ruby_suite
+reset_server
 
+# ------------------------------------------------------------------------------ Python
 python_suite() {
-    have_python || { echo "python3 is not installed"; return 1; }
+    have_python || { echo "python3 with venv is not installed"; return 1; }
     python3 --version
-    (cd examples/python && PYTHONDONTWRITEBYTECODE=1 python3 -m unittest -v test_weave_feedback) &&
-        quickstart python python3 -B examples/python/quickstart.py
+    local venv="$out/venv" src="$out/python-src"
+    rm -rf "$venv" "$src"
+    # pip builds in the source tree: build from a copy, so the checkout stays clean.
+    cp -r bindings/python "$src"
+    python3 -m venv "$venv" &&
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$src" &&
+        (cd "$out" && PYTHONDONTWRITEBYTECODE=1 "$venv/bin/python" -m unittest discover -v \
+            -s "$repo/bindings/python/tests") &&
+        quickstart python "$venv/bin/python" -B "$repo/bindings/python/quickstart.py"
 }
+step "Python: pip install into a fresh venv, tests, quick start" python_suite
 
-suite "Go (cgo)" go_suite
-reset_server
-suite "Ruby (ruby-ffi)" ruby_suite
-reset_server
-suite "Python (ctypes)" python_suite
-
-finish
+finish hosts
