@@ -1,8 +1,8 @@
 /*
  * Quick start: feedback on a Weave call from C.
  *
- * Build (after `cargo build --release` at the repository root):
- *   cc -std=c11 -Wall -Iinclude examples/c/quickstart.c target/release/libweave_feedback.a -lpthread -ldl -lm -o quickstart
+ * Build (after `make install` at the repository root; see the README for other prefixes):
+ *   cc -std=c11 -Wall examples/c/quickstart.c $(pkg-config --cflags --libs weave-feedback) -o quickstart
  *
  * Run:
  *   WANDB_API_KEY=... ./quickstart [weave:///entity/project/call/<id>]
