@@ -13,7 +13,7 @@
 // the attempts made and, for a failed write, the feedback ids it used; ErrClosed after Close.
 //
 // Threads: a Client may be shared by any number of goroutines. Queries and Feedbacks may be
-// shared too: the binding serialises calls on a query (the C handle takes one call at a time)
+// shared too: calls on one query are serialised (the C library does that itself)
 // and Close waits for calls in flight. Network calls (Add*, Replace, Purge, Execute, Refresh,
 // Refs) block the calling goroutine; cgo gives the Go scheduler another thread meanwhile.
 // There is no context.Context parameter: a C call cannot be cancelled once started. Bound
@@ -218,7 +218,7 @@ func (c cstrs) free() {
 var liveHandles atomic.Int64
 
 // handle owns one C handle: the lock, the closed check, the call and its error, in one place.
-// Queries lock exclusively (the C handle takes one call at a time); clients and results take
+// Queries lock exclusively (the C library serialises them anyway); clients and results take
 // a read lock (they may be used by many threads at once). Close takes the write lock, so it
 // waits for calls in flight.
 type handle[T any] struct {
@@ -470,7 +470,7 @@ func (c *Client) FeedbackQuery(entity, project string, o FeedbackQueryOptions) (
 // ---------------------------------------------------------------------------- ref feedback
 
 // RefFeedbackQuery is the feedback on one ref: add, replace, purge, query. Safe for concurrent
-// use (calls are serialised: the C handle takes one call at a time).
+// use (calls on one query are serialised, as in the C library).
 type RefFeedbackQuery struct {
 	h   handle[C.weave_ref_feedback_query]
 	ref string

@@ -16,7 +16,7 @@ are copied into Python objects at once.
 
 Threads: ctypes releases the GIL during every foreign call, so network calls do not stop other
 Python threads. A Client may be shared by any number of threads; a lock serialises calls on
-a query (the C handle takes one call at a time) and close() waits for the call in flight.
+a query (as the C library does) and close() waits for the call in flight.
 
 The library (installed with `make install`) is loaded from $WEAVE_FEEDBACK_LIB if set, else
 from the libdir that `pkg-config weave-feedback` names, else as libweave_feedback.so.0 from the
