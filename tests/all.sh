@@ -9,16 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-passed=0
-stage() {
-    local name="$1"; shift
-    echo
-    echo "==> $name"
-    local start=$SECONDS
-    "$@"
-    echo "<== $name: ok ($((SECONDS - start)) s)"
-    passed=$((passed + 1))
-}
+# shellcheck source=lib/stages.sh
+source tests/lib/stages.sh
+stop_on_failure=1
+STEPS_LABEL=all
+STEP_MARK="==>"
+stage() { echo; step "$@"; }
 
 stage "cargo fmt --check" cargo fmt --all -- --check
 stage "cargo clippy" cargo clippy --all-targets --all-features --locked -- -D warnings
@@ -34,5 +30,4 @@ stage "Go, Ruby and Python bindings, installed as packages (bindings/)" bash tes
 if [ "${FUZZ_SECONDS:-60}" != 0 ]; then
     stage "fuzzing (${FUZZ_SECONDS:-60} s per target)" bash fuzz/run.sh "${FUZZ_SECONDS:-60}"
 fi
-echo
-echo "all: $passed passed, 0 failed"
+finish all

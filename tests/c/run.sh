@@ -29,26 +29,8 @@ VALGRIND=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kin
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
-passed=0
-failed=0
-failures=()
-start_all=$SECONDS
-
-# step NAME CMD...: runs CMD, counts it, prints its time.
-step() {
-    local name="$1"
-    shift
-    local t0=$SECONDS
-    echo "--- $name"
-    if "$@"; then
-        passed=$((passed + 1))
-        echo "--- ok   $name ($((SECONDS - t0)) s)"
-    else
-        failed=$((failed + 1))
-        failures+=("$name")
-        echo "--- FAIL $name ($((SECONDS - t0)) s)"
-    fi
-}
+# shellcheck source=../lib/stages.sh
+source "$repo/tests/lib/stages.sh"
 
 # expect_fail NAME PATTERN CMD...: CMD must fail and print PATTERN (on stdout or stderr).
 expect_fail() {
@@ -71,15 +53,6 @@ expect_fail() {
     rm -f "$log"
 }
 
-finish() {
-    echo
-    echo "total time $((SECONDS - start_all)) s"
-    if [ "${#failures[@]}" -gt 0 ]; then
-        printf 'failed: %s\n' "${failures[@]}"
-    fi
-    echo "c_tests: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-}
 
 # ------------------------------------------------------------------------------ build
 # The C ABI is the `capi` feature; the static library is built as `make` builds it (debug here).
@@ -149,9 +122,8 @@ t0=$SECONDS
 # Starts the server as a coprocess that exits with this shell; exports WEAVE_TEST_BASE_URL.
 # shellcheck source=../server/start_server.sh
 if ! source "$repo/tests/server/start_server.sh" --api-key "$api_key"; then
-    failed=$((failed + 1))
-    failures+=("test server")
-    finish
+    fail_step "test server"
+    finish c_tests
     exit 1
 fi
 echo "test server at $WEAVE_TEST_BASE_URL (started in $((SECONDS - t0)) s)"
@@ -242,4 +214,4 @@ if [ "${WEAVE_C_SKIP_ASAN:-0}" != 1 ]; then
     quickstart_failures " with ASan+UBSan" "$out/quickstart_asan"
 fi
 
-finish
+finish c_tests
