@@ -39,6 +39,7 @@ pub mod timestamp;
 
 mod failure;
 mod ids;
+mod net;
 mod pyjson;
 mod response;
 mod transport;
