@@ -2,6 +2,7 @@
 //! live so that a double free, a use after free or a handle of the wrong type is caught.
 
 use super::client::{weave_client, weave_client_options};
+use super::cursor::weave_feedback_cursor;
 use super::feedbacks::{weave_feedbacks, weave_refs};
 use super::query::{weave_feedback_query, weave_ref_feedback_query};
 
@@ -33,6 +34,7 @@ impl Handle for weave_feedback_query {}
 impl Handle for weave_ref_feedback_query {}
 impl Handle for weave_feedbacks {}
 impl Handle for weave_refs {}
+impl Handle for weave_feedback_cursor {}
 
 /// The live handles, by address and type. It turns the commonest C mistakes (a double free,
 /// a use after free, a handle of the wrong type) into an error or a no-op instead of undefined
