@@ -13,10 +13,41 @@
 //! #   seed  <n> <call ref> [5000]     adds n rows fast, in batches of `size` (preparation)
 //! ```
 //!
-//! The last line printed is `rows <N>`: the rows the operations touched, so the driver can check
-//! every client did the same work.
+//! It prints `time <wall s> <cpu s>` for the operations alone (wall clock, and the process's
+//! user + system time from `getrusage`), then `rows <N>`: the rows the operations touched, so
+//! the driver can check every client did the same work.
+
+use std::time::Instant;
 
 use weave_feedback::{Client, NewFeedback};
+
+/// The process's user + system CPU time so far, in seconds (`getrusage(RUSAGE_SELF)`).
+#[cfg(target_os = "linux")]
+fn cpu_seconds() -> f64 {
+    #[repr(C)]
+    struct Rusage {
+        utime: [i64; 2],
+        stime: [i64; 2],
+        rest: [i64; 14],
+    }
+    extern "C" {
+        fn getrusage(who: i32, usage: *mut Rusage) -> i32;
+    }
+    let mut u = Rusage {
+        utime: [0; 2],
+        stime: [0; 2],
+        rest: [0; 14],
+    };
+    // SAFETY: RUSAGE_SELF (0) and a struct with the layout of Linux's 64-bit `struct rusage`.
+    unsafe { getrusage(0, &mut u) };
+    let tv = |t: [i64; 2]| t[0] as f64 + t[1] as f64 / 1e6;
+    tv(u.utime) + tv(u.stime)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn cpu_seconds() -> f64 {
+    0.0
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,6 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let size: Option<usize> = rest.first().map(|s| s.parse()).transpose()?;
     let client = Client::from_env()?;
     let mut rows = 0usize;
+    let (wall, cpu) = (Instant::now(), cpu_seconds());
     match op.as_str() {
         "adds" => {
             let mut q = client.ref_feedback_query(target)?;
@@ -72,6 +104,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         other => return Err(format!("unknown operation {other:?}").into()),
     }
+    println!(
+        "time {} {}",
+        wall.elapsed().as_secs_f64(),
+        cpu_seconds() - cpu
+    );
     println!("rows {rows}");
     Ok(())
 }

@@ -24,7 +24,7 @@ stage "cargo clippy" cargo clippy --all-targets --locked -- -D warnings
 stage "cargo doc (warnings are errors)" env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked --quiet
 stage "Rust tests (unit, integration against Weave's server, header, doc)" cargo test --locked
 stage "Rust quick start" bash examples/quickstart.sh
-stage "benchmark example (debug build: runs, numbers not checked)" env WEAVE_BENCH_PROFILE=dev bash examples/bench.sh 50
+stage "benchmark (debug build, small counts: runs, numbers not checked)" env WEAVE_BENCH_PROFILE=dev bash bench/run.sh --small
 stage "C tests (plain, valgrind, ASan+UBSan, C++ header, C quick start)" bash tests/c/run.sh
 stage "Go, Ruby and Python against the C API (examples/go, ruby, python)" bash tests/hosts/run.sh
 if [ "${FUZZ_SECONDS:-60}" != 0 ]; then
