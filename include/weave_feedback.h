@@ -96,6 +96,12 @@
 #define DEFAULT_MAX_RESPONSE_BYTES ((64 * 1024) * 1024)
 
 /**
+ * Rows per request when `execute()` fetches a query without a limit; halved while an answer
+ * is larger than `max_response_bytes`.
+ */
+#define EXECUTE_PAGE_ROWS 10000
+
+/**
  * Major version of this library, as in Cargo.toml (a unit test keeps them equal). With
  * `_MINOR` and `_PATCH` it makes the string macro `WEAVE_FEEDBACK_VERSION`, which a program
  * can compare with `weave_feedback_version()` to detect a header/library mismatch.
@@ -200,6 +206,16 @@ typedef struct weave_error weave_error;
  * freed; never freed on its own). Immutable: any number of threads may read it at once.
  */
 typedef struct weave_feedback weave_feedback;
+
+/**
+ * A walk over every row of a `weave_feedback_query`, one page per
+ * `weave_feedback_cursor_next`, in a stable order (`created_at`, then `id`): rows added or
+ * deleted during the walk are never skipped or repeated (new rows come at the end). Memory
+ * holds only the pages the caller keeps. Owned by the caller, freed with
+ * `weave_feedback_cursor_free`; independent of the query and client it came from. Calls on
+ * one cursor are serialised (a second caller waits).
+ */
+typedef struct weave_feedback_cursor weave_feedback_cursor;
 
 /**
  * A lazily fetched, cached query over one project's feedback (the Python SDK's
@@ -433,6 +449,36 @@ enum weave_status weave_client_new(const struct weave_client_options *options,
  * handles made from it stay valid.
  */
 void weave_client_free(struct weave_client *client);
+
+/**
+ * A cursor over the rows of `query` (its filter, offset and limit apply to the whole walk;
+ * its cache is not used), `page_size` rows per request. Nothing is fetched yet. `page_size`
+ * of 0 gives `WEAVE_STATUS_INVALID_ARGUMENT`. On success `*out` is an owned handle, freed
+ * with `weave_feedback_cursor_free`.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_feedback_cursor_new(struct weave_feedback_query *query,
+                                            size_t page_size,
+                                            struct weave_feedback_cursor **out,
+                                            struct weave_error **out_error);
+
+/**
+ * Fetches the next page. On `WEAVE_STATUS_OK` either `*out_done` is false and `*out_page` is
+ * a new owned handle with at least one row (freed with `weave_feedbacks_free`), or
+ * `*out_done` is true and `*out_page` is NULL: the walk is over, and every later call says
+ * so again without a request. On failure nothing is written and the walk is over too (make
+ * a new cursor to start again). Network call: blocks.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_feedback_cursor_next(struct weave_feedback_cursor *cursor,
+                                             struct weave_feedbacks **out_page,
+                                             bool *out_done,
+                                             struct weave_error **out_error);
+
+/**
+ * Frees a cursor. Does nothing when `cursor` is NULL. Pages it returned stay valid.
+ */
+void weave_feedback_cursor_free(struct weave_feedback_cursor *cursor);
 
 /**
  * The number of rows; 0 when `feedbacks` is NULL.

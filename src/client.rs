@@ -50,10 +50,19 @@ impl Client {
     }
 
     pub(crate) fn query_rows(&self, body: &Value, show_refs: bool) -> Result<Feedbacks> {
+        self.query_page(body, show_refs).map(|(rows, _)| rows)
+    }
+
+    /// One `/feedback/query` request: the rows, and the last row's `created_at` as sent.
+    pub(crate) fn query_page(
+        &self,
+        body: &Value,
+        show_refs: bool,
+    ) -> Result<(Feedbacks, Option<String>)> {
         let bytes = self
             .transport
             .post_json(&self.transport.budget(), "/feedback/query", body)?;
-        Feedbacks::from_query_response(&bytes, show_refs)
+        Feedbacks::from_query_page(&bytes, show_refs)
     }
 
     /// The write protocol for one call on `project_id` (its time budget starts now).

@@ -88,9 +88,16 @@ impl Feedback {
     }
 
     fn from_wire(row: WireRow) -> std::result::Result<Feedback, String> {
+        Feedback::from_wire_keeping_created_at(row).map(|(f, _)| f)
+    }
+
+    /// The row, and its `created_at` exactly as the server sent it (paging compares with it).
+    fn from_wire_keeping_created_at(
+        row: WireRow,
+    ) -> std::result::Result<(Feedback, String), String> {
         let created_at = Timestamp::parse(&row.created_at)
             .ok_or_else(|| format!("unreadable created_at {:?}", row.created_at))?;
-        Ok(Feedback {
+        let feedback = Feedback {
             id: row.id,
             project_id: row.project_id,
             weave_ref: row.weave_ref,
@@ -104,7 +111,8 @@ impl Feedback {
             queue_id: row.queue_id,
             wb_user_id: row.wb_user_id,
             created_at,
-        })
+        };
+        Ok((feedback, row.created_at))
     }
 
     /// `created_at` as RFC 3339 UTC (`2026-11-27T05:03:26.854361Z`).
@@ -195,17 +203,33 @@ impl Feedbacks {
     /// be reserved the answer is refused with [`Error::Decode`] rather than risking an
     /// allocation failure that would abort the process.
     pub fn from_query_response(body: &[u8], show_refs: bool) -> Result<Feedbacks> {
+        Feedbacks::from_query_page(body, show_refs).map(|(rows, _)| rows)
+    }
+
+    /// [`Feedbacks::from_query_response`], also giving the last row's `created_at` exactly as
+    /// the server sent it (the key the next page starts after).
+    pub(crate) fn from_query_page(
+        body: &[u8],
+        show_refs: bool,
+    ) -> Result<(Feedbacks, Option<String>)> {
         reserve_probe(body.len().saturating_mul(DECODE_FACTOR)).map_err(|()| {
             Error::decode(format!(
                 "an answer of {} bytes needs about {DECODE_FACTOR} times that in memory to \
-                 decode, and that much could not be reserved; use a limit/offset to page \
-                 through the rows",
+                 decode, and that much could not be reserved; use pages() to walk the rows",
                 body.len()
             ))
         })?;
         let res: QueryResponse = serde_json::from_slice(body)
             .map_err(|e| Error::decode(format!("query response: {e}")))?;
-        Ok(Feedbacks::new(res.result.0, show_refs))
+        Ok((
+            Feedbacks::new(res.result.rows, show_refs),
+            res.result.last_created_at,
+        ))
+    }
+
+    /// The rows, without a copy when this is their only holder.
+    pub(crate) fn into_rows(self) -> Vec<Feedback> {
+        Arc::try_unwrap(self.rows).unwrap_or_else(|shared| shared.as_ref().clone())
     }
 
     /// Number of rows.
@@ -326,7 +350,11 @@ struct QueryResponse {
 }
 
 /// Rows decoded one by one as the parser reaches them, without a `Value` tree of the answer.
-struct Rows(Vec<Feedback>);
+struct Rows {
+    rows: Vec<Feedback>,
+    /// The last row's `created_at` as sent.
+    last_created_at: Option<String>,
+}
 
 impl<'de> Deserialize<'de> for Rows {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Rows, D::Error> {
@@ -340,13 +368,20 @@ impl<'de> Deserialize<'de> for Rows {
                 self,
                 mut seq: A,
             ) -> std::result::Result<Rows, A::Error> {
-                let mut rows = Vec::new();
+                let mut rows = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                let mut last_created_at = None;
                 while let Some(row) = seq.next_element::<WireRow>()? {
-                    rows.push(Feedback::from_wire(row).map_err(serde::de::Error::custom)?);
+                    let (row, created_at) = Feedback::from_wire_keeping_created_at(row)
+                        .map_err(serde::de::Error::custom)?;
+                    rows.push(row);
+                    last_created_at = Some(created_at);
                 }
                 // The rows live as long as the result: drop the growth slack.
                 rows.shrink_to_fit();
-                Ok(Rows(rows))
+                Ok(Rows {
+                    rows,
+                    last_created_at,
+                })
             }
         }
         d.deserialize_seq(RowsVisitor)

@@ -39,6 +39,7 @@ pub mod timestamp;
 
 mod failure;
 mod ids;
+mod net;
 mod pyjson;
 mod response;
 mod transport;
@@ -53,7 +54,7 @@ pub use client::Client;
 pub use config::{ClientBuilder, Environment};
 pub use error::{Error, ErrorKind, Result};
 pub use feedback::{Feedback, Feedbacks, Refs};
-pub use feedback_query::FeedbackQuery;
+pub use feedback_query::{FeedbackQuery, Pages};
 pub use ids::new_uuid_v7;
 pub use new_feedback::{NewFeedback, OptionalText};
 pub use query::Query;

@@ -16,6 +16,9 @@ use crate::timestamp;
 pub(crate) const MAX_SERVER_TEXT: usize = 4096;
 /// What replaces the API key and its Basic token in messages.
 pub(crate) const REDACTED: &str = "<redacted>";
+/// How the message of a 2xx answer over `max_response_bytes` starts (a query's `execute()`
+/// recognises it and asks for smaller pages).
+pub(crate) const TOO_LARGE: &str = "the answer is larger than max_response_bytes";
 /// Bytes read from the connection at a time.
 const CHUNK: usize = 64 * 1024;
 
@@ -103,9 +106,8 @@ impl Reader {
 
     fn too_large(&self) -> Error {
         Error::decode(format!(
-            "the answer is larger than max_response_bytes ({} bytes, counted after \
-                 decompression); raise max_response_bytes, or use a limit/offset to page \
-                 through the rows",
+            "{TOO_LARGE} ({} bytes, counted after decompression); raise max_response_bytes, \
+             or page through the rows with pages() and fewer rows per page",
             self.max_bytes
         ))
     }

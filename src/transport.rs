@@ -1,4 +1,4 @@
-//! HTTP: one shared `ureq` agent, auth and headers, the retry loop, and the mapping from HTTP
+//! HTTP: one shared `ureq` agent (over the sockets of `net`), auth and headers, the retry loop, and the mapping from HTTP
 //! outcomes to [`Error`].
 //!
 //! Retry policy: 429, 5xx, timeouts and transport failures are retried with exponential backoff
@@ -7,15 +7,18 @@
 //! share one `X-Weave-Retry-Id`, as the SDK sends.
 
 use std::fmt;
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
 
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::failure::Failure;
 use crate::ids;
+use crate::net;
 use crate::response;
 
 /// The `User-Agent` every request carries.
@@ -107,14 +110,20 @@ impl fmt::Debug for Transport {
 
 impl Transport {
     pub(crate) fn new(s: Settings) -> Transport {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .no_delay(true)
             .user_agent(USER_AGENT)
             .timeout_global(Some(s.timeout))
-            .build()
-            .into();
+            .build();
+        // ureq's default chain, with our TCP link: CONNECT proxy, TCP, then TLS for https.
+        let names = Arc::new(net::Names::default());
+        let connector =
+            ().chain(ConnectProxyConnector::default())
+                .chain(net::TcpConnector::new(names.clone()))
+                .chain(RustlsConnector::default());
+        let agent = ureq::Agent::with_parts(config, connector, net::Resolver::new(names));
         Transport {
             agent,
             authorization: s

@@ -23,7 +23,7 @@ stage "cargo clippy (default features: what Rust users build, no C ABI)" \
 stage "cargo doc (warnings are errors)" env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features --locked --quiet
 stage "Rust tests (unit, integration against Weave's server, header, doc)" cargo test --all-features --locked
 stage "Rust quick start" bash examples/quickstart.sh
-stage "benchmark example (debug build: runs, numbers not checked)" env WEAVE_BENCH_PROFILE=dev bash examples/bench.sh 50
+stage "benchmark (debug build, small counts: runs, numbers not checked)" env WEAVE_BENCH_PROFILE=dev bash bench/run.sh --small
 stage "C tests (plain, valgrind, ASan+UBSan, C++ header, C quick start)" bash tests/c/run.sh
 stage "make install: SONAME, exports, pkg-config (shared, static), CMake (C++)" bash tests/install/run.sh
 stage "Go, Ruby and Python bindings, installed as packages (bindings/)" bash tests/hosts/run.sh

@@ -1,7 +1,10 @@
 //! `weave_feedbacks`, `weave_feedback` and `weave_refs`: immutable results.
 //!
-//! Every string a getter returns is built once, when the handle is made, so getters only read
-//! and any number of threads may call them at once.
+//! Every string a row getter returns is written once, when the handle is made, into one text
+//! buffer per handle (NUL-terminated pieces, payloads serialised straight into it), so making a
+//! handle costs two allocations rather than a dozen per row, and the getters only read: no
+//! lock, no allocation, any number of threads at once. The list handle itself is checked
+//! against the live-handle registry (a shared read lock); a row is a plain pointer into it.
 
 use std::ffi::{c_char, CString};
 use std::ptr;
@@ -15,27 +18,43 @@ use crate::feedback::{Feedback, Feedbacks, Refs};
 /// once. It does not depend on the query or client it came from.
 pub struct weave_feedbacks {
     rows: Box<[weave_feedback]>,
+    /// Every row's strings, NUL-terminated, one after the other; never grows after the rows
+    /// point into it. Owned here, read only through the rows' pointers.
+    #[allow(dead_code)]
+    text: Box<[u8]>,
     feedbacks: Feedbacks,
 }
+
+/// The string fields of a row, in the order of `weave_feedback::at`.
+#[derive(Clone, Copy)]
+enum Field {
+    Id,
+    ProjectId,
+    WeaveRef,
+    FeedbackType,
+    PayloadJson,
+    Creator,
+    WbUserId,
+    CreatedAt,
+    AnnotationRef,
+    RunnableRef,
+    CallRef,
+    TriggerRef,
+    QueueId,
+}
+const FIELDS: usize = 13;
+/// The offset of an absent value.
+const ABSENT: usize = usize::MAX;
 
 /// One feedback row, borrowed from the `weave_feedbacks` it came from (valid until that is
 /// freed; never freed on its own). Immutable: any number of threads may read it at once.
 pub struct weave_feedback {
-    source: Feedbacks,
-    index: usize,
-    id: CString,
-    project_id: CString,
-    weave_ref: CString,
-    feedback_type: CString,
-    payload_json: CString,
-    creator: Option<CString>,
-    wb_user_id: Option<CString>,
-    created_at: CString,
-    annotation_ref: Option<CString>,
-    runnable_ref: Option<CString>,
-    call_ref: Option<CString>,
-    trigger_ref: Option<CString>,
-    queue_id: Option<CString>,
+    /// The list's text buffer (owned by the list, which outlives every use of the row).
+    text: *const u8,
+    /// Where each field starts in `text`, or [`ABSENT`].
+    at: [usize; FIELDS],
+    /// The decoded row, inside the list's `Feedbacks` (kept alive by the list).
+    row: *const Feedback,
 }
 
 /// A list of strings (distinct refs, or the ids a batch created), in order. Owned by the caller,
@@ -44,41 +63,88 @@ pub struct weave_refs {
     items: Box<[CString]>,
 }
 
+/// Appends `s` and a NUL to `text` (each NUL inside becomes U+FFFD, as in `c_string`);
+/// returns where it starts.
+fn push_text(text: &mut Vec<u8>, s: &str) -> usize {
+    let at = text.len();
+    if s.contains('\0') {
+        text.extend_from_slice(s.replace('\0', "\u{FFFD}").as_bytes());
+    } else {
+        text.extend_from_slice(s.as_bytes());
+    }
+    text.push(0);
+    at
+}
+
 impl weave_feedbacks {
     pub(crate) fn new_handle(feedbacks: Feedbacks) -> *mut weave_feedbacks {
+        // Rows are mostly short strings: a guess that is rarely exceeded, so rarely regrown.
+        let mut text: Vec<u8> = Vec::with_capacity(feedbacks.len() * 384);
+        let offsets: Vec<[usize; FIELDS]> =
+            feedbacks.iter().map(|f| row_text(&mut text, f)).collect();
+        let text: Box<[u8]> = text.into_boxed_slice();
+        let base = text.as_ptr();
         let rows = feedbacks
             .iter()
-            .enumerate()
-            .map(|(index, f)| weave_feedback::new(&feedbacks, index, f))
+            .zip(offsets)
+            .map(|(f, at)| weave_feedback {
+                text: base,
+                at,
+                row: f as *const Feedback,
+            })
             .collect();
-        into_handle(weave_feedbacks { rows, feedbacks })
+        // Moving the boxes into the handle does not move their heap contents: `base` and the
+        // row pointers stay valid for the handle's life.
+        into_handle(weave_feedbacks {
+            rows,
+            text,
+            feedbacks,
+        })
     }
 }
 
+/// Writes one row's strings into `text`; returns their offsets.
+fn row_text(text: &mut Vec<u8>, f: &Feedback) -> [usize; FIELDS] {
+    let mut at = [ABSENT; FIELDS];
+    let mut put = |field: Field, s: Option<&str>| {
+        if let Some(s) = s {
+            at[field as usize] = push_text(text, s);
+        }
+    };
+    put(Field::Id, Some(&f.id));
+    put(Field::ProjectId, Some(&f.project_id));
+    put(Field::WeaveRef, Some(&f.weave_ref));
+    put(Field::FeedbackType, Some(&f.feedback_type));
+    put(Field::Creator, f.creator.as_deref());
+    put(Field::WbUserId, f.wb_user_id.as_deref());
+    put(Field::CreatedAt, Some(f.created_at_rfc3339()));
+    put(Field::AnnotationRef, f.annotation_ref.as_deref());
+    put(Field::RunnableRef, f.runnable_ref.as_deref());
+    put(Field::CallRef, f.call_ref.as_deref());
+    put(Field::TriggerRef, f.trigger_ref.as_deref());
+    put(Field::QueueId, f.queue_id.as_deref());
+    // The payload is serialised straight into the buffer (JSON text never holds a raw NUL).
+    at[Field::PayloadJson as usize] = text.len();
+    if serde_json::to_writer(&mut *text, &f.payload).is_err() {
+        text.extend_from_slice(b"{}");
+    }
+    text.push(0);
+    at
+}
+
 impl weave_feedback {
-    fn new(source: &Feedbacks, index: usize, f: &Feedback) -> weave_feedback {
-        let opt = |s: &Option<String>| s.as_deref().map(c_string);
-        weave_feedback {
-            source: source.clone(),
-            index,
-            id: c_string(f.id.as_str()),
-            project_id: c_string(f.project_id.as_str()),
-            weave_ref: c_string(f.weave_ref.as_str()),
-            feedback_type: c_string(f.feedback_type.as_str()),
-            payload_json: c_string(f.payload_json()),
-            creator: opt(&f.creator),
-            wb_user_id: opt(&f.wb_user_id),
-            created_at: c_string(f.created_at_rfc3339()),
-            annotation_ref: opt(&f.annotation_ref),
-            runnable_ref: opt(&f.runnable_ref),
-            call_ref: opt(&f.call_ref),
-            trigger_ref: opt(&f.trigger_ref),
-            queue_id: opt(&f.queue_id),
+    fn get(&self, field: Field) -> *const c_char {
+        match self.at[field as usize] {
+            ABSENT => ptr::null(),
+            // SAFETY: the offset was returned by `push_text` into the buffer `text` points to,
+            // which lives (unchanged) as long as the list this row is borrowed from.
+            at => unsafe { self.text.add(at) }.cast(),
         }
     }
 
-    fn row(&self) -> Option<&Feedback> {
-        self.source.get(self.index)
+    fn row(&self) -> &Feedback {
+        // SAFETY: points into the list's `Feedbacks`, alive as long as the list.
+        unsafe { &*self.row }
     }
 }
 
@@ -185,20 +251,17 @@ pub unsafe extern "C" fn weave_feedbacks_free(feedbacks: *mut weave_feedbacks) {
     })
 }
 
-/// Reads one string field of a row; NULL for a NULL row or an absent value.
+/// Reads one string field of a row; NULL for a NULL row or an absent value. No lock, no
+/// allocation.
 ///
 /// # Safety
 /// `feedback` is NULL or a row borrowed from a live `weave_feedbacks`.
-unsafe fn field(
-    feedback: *const weave_feedback,
-    get: impl FnOnce(&weave_feedback) -> Option<&CString>,
-) -> *const c_char {
-    ffi_value!(ptr::null(), {
-        // SAFETY: NULL or a row borrowed from a live `weave_feedbacks`.
-        unsafe { feedback.as_ref() }
-            .and_then(get)
-            .map_or(ptr::null(), |s| s.as_ptr())
-    })
+unsafe fn field(feedback: *const weave_feedback, which: Field) -> *const c_char {
+    // SAFETY: NULL or a row borrowed from a live `weave_feedbacks`.
+    match unsafe { feedback.as_ref() } {
+        Some(f) => f.get(which),
+        None => ptr::null(),
+    }
 }
 
 /// The row's id (a UUID). Borrowed from the row's `weave_feedbacks`; NULL when `feedback` is
@@ -206,7 +269,7 @@ unsafe fn field(
 #[no_mangle]
 pub unsafe extern "C" fn weave_feedback_id(feedback: *const weave_feedback) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, |f| Some(&f.id)) }
+    unsafe { field(feedback, Field::Id) }
 }
 
 /// The row's project, `entity/project`. Borrowed; NULL when `feedback` is NULL.
@@ -215,7 +278,7 @@ pub unsafe extern "C" fn weave_feedback_project_id(
     feedback: *const weave_feedback,
 ) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, |f| Some(&f.project_id)) }
+    unsafe { field(feedback, Field::ProjectId) }
 }
 
 /// The ref the feedback is attached to, as stored (`weave:///entity/project/call/<id>`, ...).
@@ -225,7 +288,7 @@ pub unsafe extern "C" fn weave_feedback_weave_ref(
     feedback: *const weave_feedback,
 ) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, |f| Some(&f.weave_ref)) }
+    unsafe { field(feedback, Field::WeaveRef) }
 }
 
 /// The feedback type: `wandb.reaction.1`, `wandb.note.1`, `wandb.annotation.<name>`, or a
@@ -235,7 +298,7 @@ pub unsafe extern "C" fn weave_feedback_feedback_type(
     feedback: *const weave_feedback,
 ) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, |f| Some(&f.feedback_type)) }
+    unsafe { field(feedback, Field::FeedbackType) }
 }
 
 /// The stored payload as compact JSON text (an object; reactions include the server's `alias`
@@ -245,14 +308,14 @@ pub unsafe extern "C" fn weave_feedback_payload_json(
     feedback: *const weave_feedback,
 ) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, |f| Some(&f.payload_json)) }
+    unsafe { field(feedback, Field::PayloadJson) }
 }
 
 /// The creator's display name. Borrowed; NULL when absent or when `feedback` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn weave_feedback_creator(feedback: *const weave_feedback) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, |f| f.creator.as_ref()) }
+    unsafe { field(feedback, Field::Creator) }
 }
 
 /// The W&B user id the server authenticated. Borrowed; NULL when absent or when `feedback` is
@@ -262,7 +325,7 @@ pub unsafe extern "C" fn weave_feedback_wb_user_id(
     feedback: *const weave_feedback,
 ) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, |f| f.wb_user_id.as_ref()) }
+    unsafe { field(feedback, Field::WbUserId) }
 }
 
 /// When the server stored the row: RFC 3339 in UTC with `T` and `Z`
@@ -273,7 +336,7 @@ pub unsafe extern "C" fn weave_feedback_created_at(
     feedback: *const weave_feedback,
 ) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, |f| Some(&f.created_at)) }
+    unsafe { field(feedback, Field::CreatedAt) }
 }
 
 /// The annotation spec ref, for `wandb.annotation.*` feedback. Borrowed; NULL when absent or
@@ -283,7 +346,7 @@ pub unsafe extern "C" fn weave_feedback_annotation_ref(
     feedback: *const weave_feedback,
 ) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, |f| f.annotation_ref.as_ref()) }
+    unsafe { field(feedback, Field::AnnotationRef) }
 }
 
 /// The scorer ref, for `wandb.runnable.*` feedback. Borrowed; NULL when absent or when
@@ -293,7 +356,7 @@ pub unsafe extern "C" fn weave_feedback_runnable_ref(
     feedback: *const weave_feedback,
 ) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, |f| f.runnable_ref.as_ref()) }
+    unsafe { field(feedback, Field::RunnableRef) }
 }
 
 /// The scoring call's ref, for `wandb.runnable.*` feedback. Borrowed; NULL when absent or
@@ -301,7 +364,7 @@ pub unsafe extern "C" fn weave_feedback_runnable_ref(
 #[no_mangle]
 pub unsafe extern "C" fn weave_feedback_call_ref(feedback: *const weave_feedback) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, |f| f.call_ref.as_ref()) }
+    unsafe { field(feedback, Field::CallRef) }
 }
 
 /// The trigger ref, for `wandb.runnable.*` feedback. Borrowed; NULL when absent or when
@@ -311,14 +374,14 @@ pub unsafe extern "C" fn weave_feedback_trigger_ref(
     feedback: *const weave_feedback,
 ) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, |f| f.trigger_ref.as_ref()) }
+    unsafe { field(feedback, Field::TriggerRef) }
 }
 
 /// The annotation queue id. Borrowed; NULL when absent or when `feedback` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn weave_feedback_queue_id(feedback: *const weave_feedback) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, |f| f.queue_id.as_ref()) }
+    unsafe { field(feedback, Field::QueueId) }
 }
 
 /// The row as one JSON object, with the keys and format of `weave_feedbacks_to_json`. `*out`
@@ -335,10 +398,7 @@ pub unsafe extern "C" fn weave_feedback_to_json(
         let feedback = unsafe { arg_borrowed(feedback, "feedback") }?;
         // SAFETY: NULL or valid for a write.
         let out = unsafe { Out::required(out, "out") }?;
-        let row = feedback
-            .row()
-            .ok_or_else(|| crate::Error::Internal("a feedback handle lost its row".into()))?;
-        out.set(owned_c_string(row.to_json()));
+        out.set(owned_c_string(feedback.row().to_json()));
         Ok(())
     })
 }

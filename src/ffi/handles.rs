@@ -2,6 +2,7 @@
 //! live so that a double free, a use after free or a handle of the wrong type is caught.
 
 use super::client::{weave_client, weave_client_options};
+use super::cursor::weave_feedback_cursor;
 use super::feedbacks::{weave_feedbacks, weave_refs};
 use super::query::{weave_feedback_query, weave_ref_feedback_query};
 
@@ -33,21 +34,31 @@ impl Handle for weave_feedback_query {}
 impl Handle for weave_ref_feedback_query {}
 impl Handle for weave_feedbacks {}
 impl Handle for weave_refs {}
+impl Handle for weave_feedback_cursor {}
 
 /// The live handles, by address and type. It turns the commonest C mistakes (a double free,
 /// a use after free, a handle of the wrong type) into an error or a no-op instead of undefined
 /// behaviour. It cannot catch a stale pointer whose address a new handle of the same type has
 /// taken since; correct ownership is still the caller's job.
+///
+/// Checks take a shared read lock, so threads reading results never wait for each other; only
+/// making and freeing a handle takes it exclusively. Rows (`weave_feedback`) are not handles:
+/// their getters do not come here at all.
 pub(crate) mod registry {
     use std::any::TypeId;
     use std::collections::HashSet;
-    use std::sync::{Mutex, MutexGuard, PoisonError};
+    use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-    static LIVE: Mutex<Option<HashSet<(usize, TypeId)>>> = Mutex::new(None);
+    type Set = Option<HashSet<(usize, TypeId)>>;
+    static LIVE: RwLock<Set> = RwLock::new(None);
 
-    fn live() -> MutexGuard<'static, Option<HashSet<(usize, TypeId)>>> {
-        // The set stays consistent even if a panic interrupted a holder: take it over.
-        LIVE.lock().unwrap_or_else(PoisonError::into_inner)
+    // The set stays consistent even if a panic interrupted a holder: take it over.
+    fn live() -> RwLockWriteGuard<'static, Set> {
+        LIVE.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn read() -> RwLockReadGuard<'static, Set> {
+        LIVE.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn register<T: 'static>(p: *const T) {
@@ -63,7 +74,7 @@ pub(crate) mod registry {
     }
 
     pub(crate) fn is_live<T: 'static>(p: *const T) -> bool {
-        live()
+        read()
             .as_ref()
             .is_some_and(|set| set.contains(&(p as usize, TypeId::of::<T>())))
     }

@@ -12,7 +12,7 @@
 //! - `fallible`: allocation that fails instead of aborting;
 //! - `args`: pointers and strings in, strings out;
 //! - `handles`: the live-handle registry;
-//! - [`client`], [`query`], [`feedbacks`]: the exports, by handle.
+//! - [`client`], [`query`], [`cursor`], [`feedbacks`]: the exports, by handle.
 //!
 //! Pointer arguments follow one rule, stated in the header's conventions rather than in a
 //! `# Safety` section on every export: each is NULL (reported as an error, never a crash) or
@@ -32,6 +32,7 @@ mod handles;
 pub mod status;
 
 pub mod client;
+pub mod cursor;
 pub mod feedbacks;
 pub mod query;
 
@@ -40,6 +41,7 @@ pub(crate) use boundary::{drop_payload, finish};
 pub(crate) use handles::{free_handle, into_handle};
 
 pub use client::*;
+pub use cursor::*;
 pub use error::*;
 pub use feedbacks::*;
 pub use query::*;

@@ -27,6 +27,13 @@ pub struct weave_ref_feedback_query {
     query: Mutex<RefFeedbackQuery>,
 }
 
+impl weave_feedback_query {
+    /// Runs `f` on the query, holding its lock.
+    pub(crate) fn with_query<R>(&self, f: impl FnOnce(&mut FeedbackQuery) -> R) -> R {
+        f(&mut locked(&self.query))
+    }
+}
+
 /// Locks a query handle. The contract asks for one call at a time; the lock turns a host's
 /// accidental overlap into waiting instead of undefined behaviour. A panic while locked only
 /// leaves a cache behind, which stays consistent, so a poisoned lock is taken over.

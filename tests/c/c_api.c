@@ -971,6 +971,75 @@ static void test_stale_handles(void) {
     weave_client_options_free(o);
 }
 
+/* ------------------------------------------------------------------ paging with a cursor */
+static void test_cursor(const char *entity, const char *project) {
+    weave_error *err = NULL;
+    weave_client *c = make_client(BASE, API_KEY, 2, 0, 0);
+    char ref[256];
+    wt_call_ref(ref, sizeof ref, entity, project);
+    weave_ref_feedback_query *rq = ref_query(c, ref);
+    /* 23 rows in one batch */
+    char items[23 * 64 + 8];
+    size_t at = 0;
+    items[at++] = '[';
+    for (int i = 0; i < 23; i++)
+        at += (size_t)snprintf(items + at, sizeof items - at,
+                               "%s{\"feedback_type\":\"wandb.note.1\",\"payload\":{\"note\":\"n%d\"}}",
+                               i ? "," : "", i);
+    snprintf(items + at, sizeof items - at, "]");
+    weave_refs *ids = NULL;
+    EXPECT(WEAVE_STATUS_OK, weave_ref_feedback_query_add_batch(rq, items, &ids, &err));
+    REQUIRE(weave_refs_len(ids) == 23);
+
+    weave_feedback_query *q = NULL;
+    EXPECT(WEAVE_STATUS_OK,
+           weave_feedback_query_new(c, entity, project, NULL, -1, -1, false, &q, &err));
+    weave_feedback_cursor *cur = SENTINEL(weave_feedback_cursor *);
+    EXPECT(WEAVE_STATUS_INVALID_ARGUMENT, weave_feedback_cursor_new(q, 0, &cur, &err));
+    CHECK(cur == SENTINEL(weave_feedback_cursor *));
+    weave_error_free(err);
+    err = NULL;
+    cur = NULL;
+    EXPECT(WEAVE_STATUS_OK, weave_feedback_cursor_new(q, 5, &cur, &err));
+    weave_feedback_query_free(q); /* the cursor does not need it */
+    weave_client_free(c);         /* nor the client */
+    size_t seen = 0, pages = 0;
+    int in_order = 1;
+    for (;;) {
+        weave_feedbacks *page = SENTINEL(weave_feedbacks *);
+        bool done = false;
+        weave_status st = weave_feedback_cursor_next(cur, &page, &done, &err);
+        CHECK(st == WEAVE_STATUS_OK);
+        if (st != WEAVE_STATUS_OK || done) {
+            CHECK(page == NULL || st != WEAVE_STATUS_OK);
+            break;
+        }
+        pages++;
+        CHECK(weave_feedbacks_len(page) >= 1 && weave_feedbacks_len(page) <= 5);
+        for (size_t i = 0; i < weave_feedbacks_len(page); i++, seen++) {
+            const char *id = weave_feedback_id(weave_feedbacks_get(page, i));
+            if (seen >= 23 || id == NULL || strcmp(id, weave_refs_get(ids, seen)) != 0) in_order = 0;
+        }
+        weave_feedbacks_free(page);
+    }
+    CHECK(seen == 23);
+    CHECK(pages == 5);
+    CHECK(in_order);
+    /* After the end: done again, no request needed. */
+    weave_feedbacks *page = SENTINEL(weave_feedbacks *);
+    bool done = false;
+    EXPECT(WEAVE_STATUS_OK, weave_feedback_cursor_next(cur, &page, &done, &err));
+    CHECK(done && page == NULL);
+    EXPECT(WEAVE_STATUS_INVALID_ARGUMENT, weave_feedback_cursor_next(cur, NULL, &done, &err));
+    weave_error_free(err);
+    err = NULL;
+    weave_feedback_cursor_free(cur);
+    weave_feedback_cursor_free(cur); /* a second free is caught: nothing happens */
+    weave_feedback_cursor_free(NULL);
+    weave_refs_free(ids);
+    weave_ref_feedback_query_free(rq);
+}
+
 int main(void) {
     BASE = wt_env("WEAVE_TEST_BASE_URL");
     API_KEY = wt_env("WEAVE_TEST_API_KEY");
@@ -1002,5 +1071,7 @@ int main(void) {
     snprintf(project, sizeof project, "c-status-%.12s", t);
     test_server_statuses(entity, project);
     CHECK(wt_faults(BASE, "{}") == 200);
+    snprintf(project, sizeof project, "c-cursor-%.12s", t);
+    test_cursor(entity, project);
     return wt_finish("c_api");
 }
