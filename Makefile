@@ -71,8 +71,8 @@ install: build $(GEN)/weave-feedback.pc $(GEN)/WeaveFeedbackConfig.cmake $(GEN)/
 	$(INSTALL) -m 644 $(GEN)/WeaveFeedbackConfig.cmake $(GEN)/WeaveFeedbackConfigVersion.cmake \
 		$(DESTDIR)$(LIBDIR)/cmake/WeaveFeedback/
 
-# The release profile keeps line tables (debug = 1 in Cargo.toml) for useful backtraces;
-# install-strip drops them from the installed copies (the .so shrinks about sixfold).
+# The release profile already strips the shared library; install-strip also drops the debug
+# sections the static library carries from the Rust standard library.
 install-strip: install
 	strip --strip-debug $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/libweave_feedback.a
 

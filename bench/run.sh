@@ -13,7 +13,9 @@ small=""
 if [ "${1:-}" = "--small" ]; then small="--small"; fi
 profile="${WEAVE_BENCH_PROFILE:-release}"
 dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
-cargo build --quiet --profile "$profile" --lib --example bench
+cargo build --quiet --profile "$profile" --example bench
+# The C libraries are the `capi` feature, built as `make` builds them.
+cargo rustc --quiet --profile "$profile" --lib --features capi --crate-type staticlib,cdylib
 mkdir -p target/bench
 cc -std=c11 -O2 -Wall -Wextra -Werror -Iinclude bench/bench.c "target/$dir/libweave_feedback.a" \
     -lpthread -ldl -lm -o target/bench/bench_c
