@@ -233,7 +233,7 @@ impl Store {
                             Some(item),
                         )
                     })?;
-                    reqs.push(CreateReq::parse(o, &["batch", &i.to_string()])?);
+                    reqs.push(CreateReq::parse(o, &[])?);
                 }
                 let rows = reqs
                     .iter()

@@ -9,7 +9,8 @@ use rusqlite::{Connection, TransactionBehavior};
 const MIGRATIONS: &[&str] = &[
     // 1: the feedback table, with the columns of Weave's server
     // (`TABLE_FEEDBACK` in weave/trace_server/feedback.py). Rows keep their insertion order
-    // (rowid), which is the order a query without `sort_by` returns, as on Weave's SQLite server.
+    // (rowid), which is the order a query without `sort_by` returns, as on Weave's SQLite server;
+    // the one index (project_id alone) keeps that order, since equal keys are in rowid order.
     "CREATE TABLE feedback (
         id TEXT,
         project_id TEXT,
@@ -25,8 +26,7 @@ const MIGRATIONS: &[&str] = &[
         trigger_ref TEXT,
         queue_id TEXT
     );
-    CREATE INDEX feedback_project ON feedback (project_id);
-    CREATE INDEX feedback_project_id ON feedback (project_id, id);",
+    CREATE INDEX feedback_project ON feedback (project_id);",
 ];
 
 /// The version this build writes.
