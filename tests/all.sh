@@ -23,7 +23,9 @@ stage "cargo fmt --check" cargo fmt --all -- --check
 stage "cargo clippy" cargo clippy --all-targets --locked -- -D warnings
 stage "cargo doc (warnings are errors)" env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked --quiet
 stage "Rust tests (unit, integration against Weave's server, header, doc)" cargo test --locked
-stage "Rust quick start" bash examples/quickstart.sh
+stage "Rust quick start on the local store, without Python on PATH (README's first command)" bash tests/quickstart_no_python.sh
+stage "Rust quick start against Weave's server logic" bash examples/quickstart.sh
+stage "builds without the local store (--no-default-features)" cargo build --locked --quiet --no-default-features
 stage "benchmark example (debug build: runs, numbers not checked)" env WEAVE_BENCH_PROFILE=dev bash examples/bench.sh 50
 stage "C tests (plain, valgrind, ASan+UBSan, C++ header, C quick start)" bash tests/c/run.sh
 stage "Go, Ruby and Python against the C API (examples/go, ruby, python)" bash tests/hosts/run.sh
