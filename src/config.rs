@@ -118,7 +118,9 @@ impl ClientBuilder {
     }
 
     /// The trace server's base URL (`https://trace.wandb.ai`, `http://127.0.0.1:8080`, ...).
-    /// A trailing `/` is removed.
+    /// A trailing `/` is removed. `sqlite:///absolute/path/feedback.db` (created if missing)
+    /// or `sqlite::memory:` (one store per client) select the local store instead: Weave's
+    /// server semantics in this process, without a server (cargo feature `local-store`).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
@@ -195,8 +197,10 @@ impl ClientBuilder {
                 "max_response_bytes must be positive".into(),
             ));
         }
+        let base_url = self.validated_base_url()?;
         Ok(Settings {
-            base_url: self.validated_base_url()?,
+            backend: Backend::for_url(&base_url)?,
+            base_url,
             api_key: self.api_key.clone(),
             timeout: self.timeout,
             max_retries: self.max_retries,
@@ -210,6 +214,19 @@ impl ClientBuilder {
     fn validated_base_url(&self) -> Result<String> {
         let url = self.base_url.trim_end_matches('/').to_string();
         let bad = |why: &str| Error::InvalidArgument(format!("base URL {why}: {url:?}"));
+        if url.starts_with("sqlite:") {
+            // The local store: `sqlite:///absolute/path` or `sqlite::memory:`; none of the
+            // HTTP rules apply (no host, no key sent anywhere).
+            if url.chars().any(char::is_control) {
+                return Err(bad("contains a control character"));
+            }
+            if url != MEMORY_URL && !url.starts_with("sqlite:///") {
+                return Err(bad(
+                    "must be sqlite:///absolute/path/to/file.db or sqlite::memory: for the local store",
+                ));
+            }
+            return Ok(url);
+        }
         if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad("contains whitespace or a control character"));
         }
@@ -254,12 +271,55 @@ impl ClientBuilder {
     }
 }
 
+/// The base URL of a local store kept in memory (one per client).
+pub const MEMORY_URL: &str = "sqlite::memory:";
+
+/// Where requests go: a trace server over HTTP, or the local store in this process.
+#[derive(Clone, Debug)]
+pub(crate) enum Backend {
+    /// `http://` or `https://`.
+    Http,
+    /// `sqlite:` URLs: the store, opened (and created if missing) when the client is built.
+    #[cfg(feature = "local-store")]
+    Local(std::sync::Arc<crate::store::Store>),
+}
+
+impl Backend {
+    /// The backend of a checked base URL; opens the store of a `sqlite:` URL.
+    fn for_url(url: &str) -> Result<Backend> {
+        let Some(rest) = url.strip_prefix("sqlite:") else {
+            return Ok(Backend::Http);
+        };
+        #[cfg(feature = "local-store")]
+        {
+            let store = if url == MEMORY_URL {
+                crate::store::Store::in_memory()
+            } else {
+                crate::store::Store::open(&rest["//".len()..])
+            };
+            store
+                .map(|s| Backend::Local(std::sync::Arc::new(s)))
+                .map_err(|e| Error::InvalidArgument(format!("local store {url:?}: {e}")))
+        }
+        #[cfg(not(feature = "local-store"))]
+        {
+            let _ = rest;
+            Err(Error::InvalidArgument(format!(
+                "base URL {url:?} needs the local store, and this build of weave-feedback was \
+                 made without it (cargo feature `local-store`)"
+            )))
+        }
+    }
+}
+
 /// A builder's settings once checked ([`ClientBuilder::settings`]): plain data the transport is
 /// made from, so nothing past this point re-validates or reads the builder.
 #[derive(Clone, Debug)]
 pub(crate) struct Settings {
-    /// `http(s)://host[:port][/path]`, without a trailing `/`.
+    /// `http(s)://host[:port][/path]` or a `sqlite:` URL, without a trailing `/`.
     pub(crate) base_url: String,
+    /// Where requests go, chosen by `base_url`.
+    pub(crate) backend: Backend,
     pub(crate) api_key: Option<ApiKey>,
     /// Positive.
     pub(crate) timeout: Duration,

@@ -35,6 +35,8 @@ pub mod new_feedback;
 pub mod query;
 pub mod ref_feedback_query;
 pub mod refs;
+#[cfg(feature = "local-store")]
+pub mod store;
 pub mod timestamp;
 
 mod failure;

@@ -6,8 +6,9 @@
 
 use serde_json::Value;
 
-/// `json.dumps(value)` with default settings.
-#[cfg(test)]
+/// `json.dumps(value)` with default settings (the local store writes payloads with it, as
+/// the server does).
+#[cfg_attr(not(any(test, feature = "local-store")), allow(dead_code))]
 pub fn dumps(value: &Value) -> String {
     let mut out = String::new();
     write(value, None, 0, &mut out);

@@ -113,6 +113,27 @@ impl Reader {
     }
 
     /// [`server_message`], cut to [`MAX_SERVER_TEXT`] with the key scrubbed.
+    /// An answer of the local store, read as an HTTP answer with that status and body.
+    #[cfg(feature = "local-store")]
+    pub(crate) fn local(
+        &self,
+        status: u16,
+        body: Vec<u8>,
+    ) -> std::result::Result<Vec<u8>, Failure> {
+        if (200..300).contains(&status) {
+            if body.len() as u64 > self.max_bytes {
+                return Err(Failure::Fatal(self.too_large()));
+            }
+            return Ok(body);
+        }
+        Err(Failure::Status {
+            status,
+            message: self.server_message(&body, status),
+            retry_after: None,
+            route_missing: status == 404 && is_missing_route_body(&body),
+        })
+    }
+
     fn server_message(&self, body: &[u8], status: u16) -> String {
         self.scrubber.cut(&server_message(body, status))
     }

@@ -20,9 +20,12 @@ stage "cargo fmt --check" cargo fmt --all -- --check
 stage "cargo clippy" cargo clippy --all-targets --all-features --locked -- -D warnings
 stage "cargo clippy (default features: what Rust users build, no C ABI)" \
     cargo clippy --lib --locked -- -D warnings
+stage "cargo clippy (no default features: no local store)" \
+    cargo clippy --lib --no-default-features --locked -- -D warnings
 stage "cargo doc (warnings are errors)" env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features --locked --quiet
 stage "Rust tests (unit, integration against Weave's server, header, doc)" cargo test --all-features --locked
-stage "Rust quick start" bash examples/quickstart.sh
+stage "Rust quick start on the local store, without Python on PATH (README's first command)" bash tests/quickstart_no_python.sh
+stage "Rust quick start against Weave's server logic" bash examples/quickstart.sh
 stage "benchmark (debug build, small counts: runs, numbers not checked)" env WEAVE_BENCH_PROFILE=dev bash bench/run.sh --small
 stage "C tests (plain, valgrind, ASan+UBSan, C++ header, C quick start)" bash tests/c/run.sh
 stage "make install: SONAME, exports, pkg-config (shared, static), CMake (C++)" bash tests/install/run.sh

@@ -109,10 +109,16 @@ readme_snippet() { # the ```c block of the README's "Using it from C", wrapped i
     grep -q weave_client_new "$out/readme_snippet.c" && build "$out/readme_snippet" "$out/readme_snippet.c"
 }
 step "build the README's C snippet" readme_snippet
+step "build local_store" build "$out/local_store" "$here/local_store.c"
+build_own_sqlite() { # the program's own SQLite (system libsqlite3) beside the static library
+    "$CC" "${CFLAGS[@]}" "$here/own_sqlite.c" "$LIB" -lsqlite3 "${LDLIBS[@]}" -o "$out/own_sqlite"
+}
+step "build own_sqlite (libweave_feedback.a + system libsqlite3)" build_own_sqlite
 if [ "${WEAVE_C_SKIP_ASAN:-0}" != 1 ]; then
     step "build c_api (ASan+UBSan)" build "$out/c_api_asan" "$here/c_api.c" "${SAN[@]}"
     step "build threads (ASan+UBSan)" build "$out/threads_asan" "$here/threads.c" "${SAN[@]}"
     step "build quickstart (ASan+UBSan)" build "$out/quickstart_asan" examples/c/quickstart.c "${SAN[@]}"
+    step "build local_store (ASan+UBSan)" build "$out/local_store_asan" "$here/local_store.c" "${SAN[@]}"
     step "build sanitizer canary" build "$out/canary_asan" "$here/sanitizer_canary.c" "${SAN[@]}"
 fi
 
@@ -181,6 +187,17 @@ ref_ok="weave:///c-quickstart/demo/call/0192f3a4-5b6c-7d8e-9f01-000000000000"
 VALGRIND_FAILS=("${VALGRIND[@]}" --error-exitcode=99)
 
 # ------------------------------------------------------------------------------ run
+# local_store DB_DIR [wrapper...]: the C API against sqlite: URLs, in a fresh directory.
+local_store() {
+    local dir="$out/$1"
+    shift
+    rm -rf "$dir" && mkdir -p "$dir" && "$@" "$dir/sub/feedback.db"
+}
+own_sqlite() {
+    rm -rf "$out/own-sqlite" && mkdir -p "$out/own-sqlite" && "$out/own_sqlite" "$out/own-sqlite"
+}
+step "local_store (sqlite: URLs)" local_store local-plain "$out/local_store"
+step "own_sqlite" own_sqlite
 step "c_api" "$out/c_api"
 step "threads" "$out/threads"
 step "quickstart" quickstart "$out/quickstart"
@@ -192,6 +209,7 @@ step "README snippet, server down" fails_with "$closed_url" "$api_key" "" \
 if [ "${WEAVE_C_SKIP_VALGRIND:-0}" != 1 ]; then
     step "c_api under valgrind" "${VALGRIND[@]}" "$out/c_api"
     step "threads under valgrind" "${VALGRIND[@]}" "$out/threads"
+    step "local_store under valgrind" local_store local-valgrind "${VALGRIND[@]}" "$out/local_store"
     step "quickstart under valgrind" quickstart "${VALGRIND[@]}" "$out/quickstart"
     quickstart_failures " under valgrind" "${VALGRIND_FAILS[@]}" "$out/quickstart"
     step "README snippet, server down, under valgrind" fails_with "$closed_url" "$api_key" "" \
@@ -210,6 +228,7 @@ if [ "${WEAVE_C_SKIP_ASAN:-0}" != 1 ]; then
     }
     step "c_api with ASan+UBSan" c_api_asan
     step "threads with ASan+UBSan" "$out/threads_asan"
+    step "local_store with ASan+UBSan" local_store local-asan "$out/local_store_asan"
     step "quickstart with ASan+UBSan" quickstart "$out/quickstart_asan"
     quickstart_failures " with ASan+UBSan" "$out/quickstart_asan"
 fi
