@@ -1,7 +1,10 @@
 //! `NewFeedback`: what to add (type, payload, optional fields), the client-side rules it must
 //! pass, and the create request body it becomes.
 
-use serde_json::{json, Map, Value};
+use std::borrow::Cow;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::feedback::{NOTE_TYPE, REACTION_TYPE};
@@ -176,11 +179,22 @@ impl NewFeedback {
             .collect()
     }
 
-    /// Every client-side rule, then the create request body, its fields in the order the
-    /// SDK's `FeedbackCreateReq` sends them.
-    pub(crate) fn request(&self, target: &WeaveRef, id: &str) -> Result<Value> {
+    /// Every client-side rule, then the create request body as JSON text, its fields in the
+    /// order the SDK's `FeedbackCreateReq` sends them. `replacing`: the id of the row a replace
+    /// request replaces (its `feedback_id`, sent last); `None` for a create.
+    pub(crate) fn request(
+        &self,
+        target: &WeaveRef,
+        id: &str,
+        replacing: Option<&str>,
+    ) -> Result<String> {
         let project_id = target.project_id();
-        let payload = self.merged_payload();
+        // The payload as sent: borrowed when there are no extra fields (the usual case).
+        let payload: Cow<'_, Map<String, Value>> = if self.extra.is_empty() {
+            Cow::Borrowed(&self.payload)
+        } else {
+            Cow::Owned(self.merged_payload())
+        };
         match self.origin {
             Origin::Custom => {
                 validate::generic_add(
@@ -216,29 +230,49 @@ impl NewFeedback {
                 "a feedback id must be non-empty".into(),
             ));
         }
-        let payload = Value::Object(payload);
-        validate::embedded_refs(&payload)?;
+        payload.values().try_for_each(validate::embedded_refs)?;
         if let Some(c) = &self.creator {
-            validate::embedded_refs(&Value::String(c.clone()))?;
+            validate::embedded_str_ref(c)?;
         }
-        if let Value::Object(p) = &payload {
-            validate::payload_size(p)?;
-        }
-        Ok(json!({
-            "id": id,
-            "project_id": project_id,
-            "weave_ref": target.as_str(),
-            "creator": self.creator,
-            "feedback_type": self.feedback_type,
-            "payload": payload,
-            "annotation_ref": self.annotation_ref,
-            "runnable_ref": null,
-            "call_ref": null,
-            "trigger_ref": null,
-            "queue_id": null,
-            "wb_user_id": null,
-        }))
+        validate::payload_size(&payload)?;
+        // Written straight to text, without building a `Value` tree of the body first.
+        let body = CreateBody {
+            id,
+            project_id: &project_id,
+            weave_ref: target.as_str(),
+            creator: self.creator.as_deref(),
+            feedback_type: &self.feedback_type,
+            payload: &payload,
+            annotation_ref: self.annotation_ref.as_deref(),
+            runnable_ref: None,
+            call_ref: None,
+            trigger_ref: None,
+            queue_id: None,
+            wb_user_id: None,
+            feedback_id: replacing,
+        };
+        serde_json::to_string(&body)
+            .map_err(|e| Error::Internal(format!("encoding a create request: {e}")))
     }
+}
+
+/// A create (or replace) request body, in the SDK's field order.
+#[derive(Serialize)]
+struct CreateBody<'a> {
+    id: &'a str,
+    project_id: &'a str,
+    weave_ref: &'a str,
+    creator: Option<&'a str>,
+    feedback_type: &'a str,
+    payload: &'a Map<String, Value>,
+    annotation_ref: Option<&'a str>,
+    runnable_ref: Option<&'a str>,
+    call_ref: Option<&'a str>,
+    trigger_ref: Option<&'a str>,
+    queue_id: Option<&'a str>,
+    wb_user_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feedback_id: Option<&'a str>,
 }
 
 /// Text that may be absent: `&str`, `String`, or an `Option` of either, so optional fields
@@ -277,6 +311,7 @@ impl OptionalText for Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     const CALL: &str = "weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd";
 
@@ -285,10 +320,10 @@ mod tests {
         let target = WeaveRef::parse(CALL).unwrap();
         let body = NewFeedback::reaction("🎉")
             .creator("Dana")
-            .request(&target, "0192f3b0-11aa-7c3d-8e5f-6a7b8c9d0e1f")
+            .request(&target, "0192f3b0-11aa-7c3d-8e5f-6a7b8c9d0e1f", None)
             .unwrap();
         assert_eq!(
-            body.to_string(),
+            body,
             r#"{"id":"0192f3b0-11aa-7c3d-8e5f-6a7b8c9d0e1f","project_id":"acme/chatbot","weave_ref":"weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd","creator":"Dana","feedback_type":"wandb.reaction.1","payload":{"emoji":"🎉"},"annotation_ref":null,"runnable_ref":null,"call_ref":null,"trigger_ref":null,"queue_id":null,"wb_user_id":null}"#
         );
     }

@@ -32,15 +32,20 @@ pub fn dumps_len(value: &Value) -> usize {
         Value::String(s) => string_len(s),
         Value::Array(a) if a.is_empty() => 2,
         Value::Array(a) => 2 + a.iter().map(dumps_len).sum::<usize>() + 2 * (a.len() - 1),
-        Value::Object(o) if o.is_empty() => 2,
-        Value::Object(o) => {
-            2 + o
-                .iter()
-                .map(|(k, v)| string_len(k) + 2 + dumps_len(v))
-                .sum::<usize>()
-                + 2 * (o.len() - 1)
-        }
+        Value::Object(o) => dumps_len_object(o),
     }
+}
+
+/// [`dumps_len`] of an object, without wrapping it in a [`Value`].
+pub fn dumps_len_object(o: &serde_json::Map<String, Value>) -> usize {
+    if o.is_empty() {
+        return 2;
+    }
+    2 + o
+        .iter()
+        .map(|(k, v)| string_len(k) + 2 + dumps_len(v))
+        .sum::<usize>()
+        + 2 * (o.len() - 1)
 }
 
 fn string_len(s: &str) -> usize {

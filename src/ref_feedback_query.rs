@@ -1,8 +1,6 @@
 //! `RefFeedbackQuery`: feedback on one ref (the SDK's class): query it, add to it, purge,
 //! replace, add in batches. The writes go through the exactly-once protocol in `write`.
 
-use serde_json::Value;
-
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::feedback::{Feedbacks, Refs};
@@ -82,7 +80,7 @@ impl RefFeedbackQuery {
     /// Adds feedback; returns its id. Retries cannot store it twice.
     pub fn add(&mut self, feedback: NewFeedback) -> Result<String> {
         let id = feedback.id.clone().unwrap_or_else(new_uuid_v7);
-        let body = feedback.request(&self.target, &id)?;
+        let body = feedback.request(&self.target, &id, None)?;
         self.writer().create(&id, &body)?;
         self.query.clear_cache();
         Ok(id)
@@ -131,8 +129,7 @@ impl RefFeedbackQuery {
             .id
             .clone()
             .unwrap_or_else(|| feedback_id.to_string());
-        let mut body = feedback.request(&self.target, &id)?;
-        body["feedback_id"] = Value::String(feedback_id.to_string());
+        let body = feedback.request(&self.target, &id, Some(feedback_id))?;
         self.writer().replace(feedback_id, &id, &body)?;
         self.query.clear_cache();
         Ok(id)
@@ -152,13 +149,17 @@ impl RefFeedbackQuery {
         for (i, f) in items.iter().enumerate() {
             let id = f.id.clone().unwrap_or_else(new_uuid_v7);
             let body = f
-                .request(&self.target, &id)
+                .request(&self.target, &id, None)
                 .map_err(|e| e.annotate_item(i))?;
             ids.push(id);
             bodies.push(body);
         }
         if !bodies.is_empty() {
-            let items: Vec<(&str, &Value)> = ids.iter().map(String::as_str).zip(&bodies).collect();
+            let items: Vec<(&str, &str)> = ids
+                .iter()
+                .map(String::as_str)
+                .zip(bodies.iter().map(String::as_str))
+                .collect();
             self.writer().batch(&items)?;
             self.query.clear_cache();
         }

@@ -157,7 +157,8 @@ impl Transport {
 
     /// POSTs JSON to `route` with the retry policy within `budget`; returns the 2xx body.
     pub(crate) fn post_json(&self, budget: &Budget, route: &str, body: &Value) -> Result<Vec<u8>> {
-        let bytes = body.to_string().into_bytes();
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::Internal(format!("encoding a request: {e}")))?;
         self.run(budget, |attempt| self.post(route, &bytes, attempt))
     }
 

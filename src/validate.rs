@@ -112,7 +112,7 @@ fn is_emoji_code_point(c: char) -> bool {
 /// The server's payload size limit (1 MiB of Python `json.dumps` output, ASCII-escaped),
 /// measured as the server measures it.
 pub fn payload_size(payload: &Map<String, Value>) -> Result<()> {
-    let n = pyjson::dumps_len(&Value::Object(payload.clone()));
+    let n = pyjson::dumps_len_object(payload);
     if n > MAX_PAYLOAD_CHARS {
         return Err(Error::InvalidFeedback(format!(
             "Feedback payload too large: {n} characters as the server measures it, limit {MAX_PAYLOAD_CHARS}"
@@ -126,20 +126,23 @@ pub fn payload_size(payload: &Map<String, Value>) -> Result<()> {
 /// with fewer than three path parts, even inside a payload.
 pub fn embedded_refs(value: &Value) -> Result<()> {
     match value {
-        Value::String(s) => {
-            if let Some(rest) = s.strip_prefix("weave:///") {
-                if rest.split('/').count() < 3 {
-                    return Err(Error::InvalidFeedback(format!(
-                        "Invalid URI: {s} (strings starting with weave:/// must be full refs, even inside a payload)"
-                    )));
-                }
-            }
-            Ok(())
-        }
+        Value::String(s) => embedded_str_ref(s),
         Value::Array(a) => a.iter().try_for_each(embedded_refs),
         Value::Object(o) => o.values().try_for_each(embedded_refs),
         _ => Ok(()),
     }
+}
+
+/// [`embedded_refs`] of one string.
+pub fn embedded_str_ref(s: &str) -> Result<()> {
+    if let Some(rest) = s.strip_prefix("weave:///") {
+        if rest.split('/').count() < 3 {
+            return Err(Error::InvalidFeedback(format!(
+                "Invalid URI: {s} (strings starting with weave:/// must be full refs, even inside a payload)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

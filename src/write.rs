@@ -37,8 +37,8 @@ const MAX_BATCH_BYTES: usize = 31 * 1024 * 1024;
 /// Ids per look-up or purge request.
 const IDS_PER_REQUEST: usize = 500;
 
-/// One row to create: its id and its create request body.
-pub(crate) type Item<'a> = (&'a str, &'a Value);
+/// One row to create: its id and its create request body (JSON text).
+pub(crate) type Item<'a> = (&'a str, &'a str);
 
 /// Performs the writes of one call on one project, within one time budget.
 pub(crate) struct Writer<'a> {
@@ -73,7 +73,7 @@ impl<'a> Writer<'a> {
     }
 
     /// Stores one row under `id`, once.
-    pub(crate) fn create(&self, id: &str, body: &Value) -> Result<()> {
+    pub(crate) fn create(&self, id: &str, body: &str) -> Result<()> {
         self.create_row(id, body)
             .map_err(|e| e.with_feedback_ids(&[id.to_string()]))
     }
@@ -108,7 +108,7 @@ impl<'a> Writer<'a> {
     /// On success the new row is stored exactly once. On failure the rows that were there
     /// before are there again (written back with their ids if the server had deleted them),
     /// unless the error says otherwise.
-    pub(crate) fn replace(&self, feedback_id: &str, new_id: &str, body: &Value) -> Result<()> {
+    pub(crate) fn replace(&self, feedback_id: &str, new_id: &str, body: &str) -> Result<()> {
         let original = self.read(feedback_id)?;
         let before: Vec<Timestamp> = original.iter().map(|f| f.created_at.clone()).collect();
         // A row stored by this replace: the new id, with a creation time none of the replaced
@@ -118,12 +118,11 @@ impl<'a> Writer<'a> {
                 r.id == new_id && !before.iter().any(|t| parse_time(r).as_ref() == Some(t))
             })
         };
-        let bytes = body.to_string().into_bytes();
         let sent = self.transport.run(&self.budget, |attempt| {
             if attempt.previous_ambiguous && landed(&self.stored(&[new_id], attempt)?) {
                 return Ok(());
             }
-            let res = self.transport.post(REPLACE, &bytes, attempt)?;
+            let res = self.transport.post(REPLACE, body.as_bytes(), attempt)?;
             check_create_response(&res, 1)
         });
         let Err(e) = sent else {
@@ -170,7 +169,7 @@ impl<'a> Writer<'a> {
         }
         let restored = original
             .iter()
-            .try_for_each(|f| self.create_row(&f.id, &restore_body(f)));
+            .try_for_each(|f| self.create_row(&f.id, &restore_body(f).to_string()));
         Err(match restored {
             Ok(()) => e.annotate(format!(
                 "the server had deleted row {feedback_id} before refusing its replacement; \
@@ -197,13 +196,12 @@ impl<'a> Writer<'a> {
     }
 
     /// Creates one row once (no ids attached to the error: callers do that).
-    fn create_row(&self, id: &str, body: &Value) -> Result<()> {
-        let bytes = body.to_string().into_bytes();
+    fn create_row(&self, id: &str, body: &str) -> Result<()> {
         self.transport.run(&self.budget, |attempt| {
             if attempt.previous_ambiguous && !self.stored(&[id], attempt)?.is_empty() {
                 return Ok(());
             }
-            let res = self.transport.post(CREATE, &bytes, attempt)?;
+            let res = self.transport.post(CREATE, body.as_bytes(), attempt)?;
             check_create_response(&res, 1)
         })
     }
@@ -328,8 +326,19 @@ fn parse_time(row: &StoredRow) -> Option<Timestamp> {
     Timestamp::parse(&row.created_at)
 }
 
+/// `{"batch": [bodies]}`, compact, from the items' encoded bodies.
 fn batch_body(items: &[Item<'_>]) -> String {
-    json!({ "batch": items.iter().map(|(_, b)| *b).collect::<Vec<_>>() }).to_string()
+    let len = items.iter().map(|(_, b)| b.len() + 1).sum::<usize>();
+    let mut out = String::with_capacity(len + 12);
+    out.push_str("{\"batch\":[");
+    for (i, (_, body)) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(body);
+    }
+    out.push_str("]}");
+    out
 }
 
 /// The create request that writes `row` back as it was (the server stamps a new `created_at`
@@ -353,6 +362,37 @@ fn restore_body(row: &Feedback) -> Value {
 
 /// A create response must be an object with an `id`; a batch response `{"res": [n objects]}`.
 fn check_create_response(body: &[u8], expected: usize) -> std::result::Result<(), Failure> {
+    if expected == 1 && is_plain_create_response(body) {
+        return Ok(());
+    }
+    check_create_response_value(body, expected)
+}
+
+/// The usual answer to one create, checked without building a `Value`: an object whose `id`
+/// is a string and that has no `res` key. Anything else (and every error message) takes the
+/// general path.
+fn is_plain_create_response(body: &[u8]) -> bool {
+    /// Whether the key was present, whatever its value (`null` included).
+    #[derive(Default)]
+    struct Present(bool);
+    impl<'de> Deserialize<'de> for Present {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+            serde::de::IgnoredAny::deserialize(d).map(|_| Present(true))
+        }
+    }
+    #[derive(Deserialize)]
+    struct Created<'a> {
+        #[serde(borrow)]
+        id: Option<std::borrow::Cow<'a, str>>,
+        #[serde(default)]
+        res: Present,
+    }
+    // An object only (derived structs also read arrays).
+    body.trim_ascii_start().first() == Some(&b'{')
+        && serde_json::from_slice::<Created<'_>>(body).is_ok_and(|c| c.id.is_some() && !c.res.0)
+}
+
+fn check_create_response_value(body: &[u8], expected: usize) -> std::result::Result<(), Failure> {
     let v: Value = serde_json::from_slice(body)
         .map_err(|e| Failure::Fatal(Error::decode(format!("create response: {e}"))))?;
     let ok = if let Some(items) = v.get("res") {
@@ -377,5 +417,44 @@ fn check_create_response(body: &[u8], expected: usize) -> std::result::Result<()
         Err(Failure::Fatal(Error::decode(format!(
             "create response has an unexpected shape: {shown}"
         ))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_responses_are_checked_the_same_on_both_paths() {
+        for (body, expected, ok) in [
+            (&br#"{"id":"0192f3b0-11aa-7c3d-8e5f-6a7b8c9d0e1f","created_at":"x","wb_user_id":null,"payload":{"a":[1,{"b":2}]}}"#[..], 1, true),
+            (br#" {"id":"a\"b"}"#, 1, true),
+            (br#"{"id":null}"#, 1, false),
+            (br#"{"id":3}"#, 1, false),
+            (br#"{"id":"a","res":null}"#, 1, false),
+            (br#"{"id":"a","res":[{"id":"a"}]}"#, 1, true),
+            (br#"["a"]"#, 1, false),
+            (br#"{}"#, 1, false),
+            (br#"{"id":"a"} x"#, 1, false),
+            (br#"{"res":[{"id":"a"},{"id":"b"}]}"#, 2, true),
+            (br#"{"res":[{"id":"a"}]}"#, 2, false),
+            (br#"{"id":"a"}"#, 2, false),
+        ] {
+            let text = String::from_utf8_lossy(body);
+            assert_eq!(check_create_response(body, expected).is_ok(), ok, "{text}");
+            assert_eq!(
+                check_create_response_value(body, expected).is_ok(),
+                ok,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn batch_body_is_the_compact_json_of_the_items() {
+        let items = [("a", r#"{"id":"a"}"#), ("b", r#"{"id":"b","p":[1]}"#)];
+        let v: Value = serde_json::from_str(&batch_body(&items)).unwrap();
+        assert_eq!(v, json!({"batch": [{"id": "a"}, {"id": "b", "p": [1]}]}));
+        assert_eq!(batch_body(&items[..1]), r#"{"batch":[{"id":"a"}]}"#);
     }
 }
