@@ -26,7 +26,8 @@ impl Timestamp {
             if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
                 return None;
             }
-            std::str::from_utf8(s).ok()?.parse().ok()
+            // At most four ASCII digits: no overflow, no UTF-8 check or `str::parse` needed.
+            Some(s.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
         };
         if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
             return None;
@@ -49,13 +50,15 @@ impl Timestamp {
         let mut fraction = String::new();
         if b.get(i) == Some(&b'.') {
             i += 1;
-            while let Some(c) = b.get(i).filter(|c| c.is_ascii_digit()) {
-                fraction.push(*c as char);
+            let start = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
                 i += 1;
             }
-            if fraction.is_empty() || fraction.len() > 9 {
+            if i == start || i - start > 9 {
                 return None;
             }
+            // ASCII digits only, so this is valid UTF-8.
+            fraction = String::from_utf8_lossy(&b[start..i]).into_owned();
         }
         let offset_secs = match &b[i..] {
             [] | [b'Z'] | [b'z'] => 0,
@@ -121,7 +124,24 @@ impl Timestamp {
 
     fn format_rfc3339(&self) -> String {
         let (y, mo, d, h, mi, s) = self.civil();
-        let mut out = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}");
+        if !(0..=9999).contains(&y) {
+            // Refused by `parse` right after; written as before.
+            return format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z");
+        }
+        // Written digit by digit: every row's timestamp goes through here (the year is 0-9999).
+        let mut out = String::with_capacity(31);
+        let digits = |out: &mut String, n: i64, width: u32, then: Option<char>| {
+            for p in (0..width).rev() {
+                out.push(char::from(b'0' + (n / 10i64.pow(p) % 10) as u8));
+            }
+            out.extend(then);
+        };
+        digits(&mut out, y, 4, Some('-'));
+        digits(&mut out, mo, 2, Some('-'));
+        digits(&mut out, d, 2, Some('T'));
+        digits(&mut out, h, 2, Some(':'));
+        digits(&mut out, mi, 2, Some(':'));
+        digits(&mut out, s, 2, None);
         if self.fraction.bytes().any(|c| c != b'0') {
             out.push('.');
             out.push_str(&self.fraction);
