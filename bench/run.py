@@ -86,6 +86,7 @@ def main():
     ap.add_argument("--rust", required=True)
     ap.add_argument("--c", required=True)
     ap.add_argument("--python", required=True)
+    ap.add_argument("--raw", help="bench/raw.c: socket calls only (adds and queries)")
     ap.add_argument("--small", action="store_true", help="CI: tiny counts, checks it runs")
     a = ap.parse_args()
     here = os.path.dirname(os.path.abspath(__file__))
@@ -127,10 +128,14 @@ def main():
         (f"query of {query_rows} rows", "query", query_k, None, lambda c: query_ref),
         (f"paged walk of {walk_rows} rows", "walk", 1, str(page), lambda c: f"bench/{walk_project}"),
     ]
+    if a.raw:
+        clients["raw socket"] = lambda *args: [a.raw, *args]
     results = []  # (op label, client, per-op dict)
     tmp = tempfile.mkdtemp()
     for label, op, k, size, target_of in ops:
         for name, cmd in clients.items():
+            if name == "raw socket" and op not in ("adds", "query"):
+                continue
             target = target_of(name)
             extra = [size] if size else []
             runs = {}

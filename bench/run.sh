@@ -19,12 +19,14 @@ cargo rustc --quiet --profile "$profile" --lib --features capi --crate-type stat
 mkdir -p target/bench
 cc -std=c11 -O2 -Wall -Wextra -Werror -Iinclude bench/bench.c "target/$dir/libweave_feedback.a" \
     -lpthread -ldl -lm -o target/bench/bench_c
+# The floor: a client that makes only the socket calls (no HTTP library, no JSON).
+cc -std=c11 -O2 -Wall -Wextra -Werror bench/raw.c -o target/bench/raw
 set --   # a sourced script sees the caller's arguments: pass none to the server
 source tests/server/start_server.sh
 py="$(tests/server/setup_venv.sh | tail -n 1)"
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1); server $WEAVE_TEST_BASE_URL"
 "$py" bench/run.py --url "$WEAVE_TEST_BASE_URL" --rust "target/$dir/examples/bench" \
-    --c target/bench/bench_c --python "$py" $small
+    --c target/bench/bench_c --raw target/bench/raw --python "$py" $small
 ls -l "target/$dir/libweave_feedback.so" 2>/dev/null | awk '{printf "libweave_feedback.so: %.2f MB\n", $5/1e6}' || true
 if [ -z "$small" ]; then
     cargo test --quiet --profile "$profile" --test paging_memory -- --ignored --nocapture 2>&1 |
