@@ -115,10 +115,24 @@ impl Store {
         )
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| e.to_string())?;
-        // WAL: readers never block the writer; switching needs the lock, so it waits too.
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .map_err(|e| format!("cannot use {}: {e}", path.display()))?;
+        // WAL: readers never block the writer. Switching a new file to WAL takes an exclusive
+        // lock, and SQLite answers "database is locked" at once (its busy handler is not used
+        // for this), so while another process is doing the same, try again within the timeout.
+        let started = std::time::Instant::now();
+        let mode: String = loop {
+            match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)) {
+                Ok(mode) => break mode,
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if matches!(
+                        e.code,
+                        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                    ) && started.elapsed() < BUSY_TIMEOUT =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                Err(e) => return Err(format!("cannot use {}: {e}", path.display())),
+            }
+        };
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(format!("{}: WAL mode is not available", path.display()));
         }
