@@ -554,7 +554,7 @@ fn now() -> (String, String) {
         .unwrap_or_default();
     let secs = d.as_secs() as i64;
     let micros = d.subsec_micros();
-    let (y, m, day) = civil(secs.div_euclid(86_400));
+    let (y, m, day) = crate::timestamp::civil_from_days(secs.div_euclid(86_400));
     let t = secs.rem_euclid(86_400);
     let base = format!("{y:04}-{m:02}-{day:02}");
     let time = format!("{:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60);
@@ -567,19 +567,6 @@ fn now() -> (String, String) {
         format!("{base} {time}{frac}+00:00"),
         format!("{base}T{time}{frac}Z"),
     )
-}
-
-/// Days since 1970-01-01 to (year, month, day) (H. Hinnant's algorithm).
-fn civil(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 const ANNOTATION: &str = "wandb.annotation";
@@ -1079,8 +1066,8 @@ mod tests {
 
     #[test]
     fn timestamps_as_python_writes_them() {
-        assert_eq!(civil(0), (1970, 1, 1));
-        assert_eq!(civil(19_723), (2024, 1, 1));
+        assert_eq!(crate::timestamp::civil_from_days(0), (1970, 1, 1));
+        assert_eq!(crate::timestamp::civil_from_days(19_723), (2024, 1, 1));
         let (stored, answered) = now();
         assert!(stored.ends_with("+00:00") && answered.ends_with('Z'));
     }
