@@ -22,6 +22,8 @@ stage "cargo clippy (default features: what Rust users build, no C ABI)" \
     cargo clippy --lib --locked -- -D warnings
 stage "cargo clippy (no default features: no local store)" \
     cargo clippy --lib --no-default-features --locked -- -D warnings
+stage "cargo clippy (no default features, tests and examples too: nothing needs capi unasked)" \
+    cargo clippy --all-targets --no-default-features --locked -- -D warnings
 stage "cargo doc (warnings are errors)" env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features --locked --quiet
 stage "Rust tests (unit, integration against Weave's server, header, doc)" cargo test --all-features --locked
 stage "Rust quick start on the local store, without Python on PATH (README's first command)" bash tests/quickstart_no_python.sh

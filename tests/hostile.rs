@@ -9,6 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use weave_feedback::config::DEFAULT_MAX_RESPONSE_BYTES;
+#[cfg(feature = "capi")]
 use weave_feedback::ffi;
 use weave_feedback::{Client, ClientBuilder, Error, ErrorKind};
 
@@ -353,6 +354,8 @@ fn base64(input: &[u8]) -> String {
     out
 }
 
+/// Through the C API, so only with the `capi` feature.
+#[cfg(feature = "capi")]
 #[test]
 fn c_setter_refuses_zero_and_the_cap_applies() {
     let body = answer_of(10 * 1024, 1);
