@@ -140,8 +140,8 @@ impl SortBy {
     }
 }
 
-/// Parses a JSON array of field names (for the C API), each checked with [`check_field`].
-pub(crate) fn fields_from_json(text: &str) -> Result<Vec<String>> {
+/// Parses a JSON array of field names (the C API's form), each checked with [`check_field`].
+pub fn fields_from_json(text: &str) -> Result<Vec<String>> {
     let bad = |why: &str| Error::InvalidArgument(format!("fields: {why}"));
     let v: Value = serde_json::from_str(text).map_err(|_| bad("not JSON"))?;
     let items = v.as_array().ok_or_else(|| bad("must be a JSON array"))?;
