@@ -142,9 +142,10 @@ impl FeedbackQuery {
         self.cache = None;
     }
 
-    /// [`FeedbackQuery::with_reaction`] in place.
+    /// [`FeedbackQuery::with_reaction`] in place. An empty emoji means no reaction filter, as
+    /// in the SDK.
     pub fn set_reaction(&mut self, emoji: Option<String>) {
-        self.reaction = emoji;
+        self.reaction = emoji.filter(|e| !e.is_empty());
         self.cache = None;
     }
 
