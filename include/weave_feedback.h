@@ -102,6 +102,11 @@
 #define EXECUTE_PAGE_ROWS 10000
 
 /**
+ * The rows the SDK's `get_feedback()` asks for when no limit is given.
+ */
+#define GET_FEEDBACK_LIMIT 100
+
+/**
  * Major version of this library, as in Cargo.toml (a unit test keeps them equal). With
  * `_MINOR` and `_PATCH` it makes the string macro `WEAVE_FEEDBACK_VERSION`, which a program
  * can compare with `weave_feedback_version()` to detect a header/library mismatch.
@@ -451,6 +456,44 @@ enum weave_status weave_client_new(const struct weave_client_options *options,
 void weave_client_free(struct weave_client *client);
 
 /**
+ * The number of rows, fetched on the first use of the query (as `weave_feedback_query_execute`
+ * fetches) and then read from its cache. May block (network call).
+ */
+WEAVE_MUST_USE
+enum weave_status weave_feedback_query_len(struct weave_feedback_query *query,
+                                           size_t *out_len,
+                                           struct weave_error **out_error);
+
+/**
+ * Row `index` of the query (`-1` is the last row, as in Python), fetched on first use and
+ * then read from the cache, as a new one-row `weave_feedbacks` (freed with
+ * `weave_feedbacks_free`). An index out of range gives `WEAVE_STATUS_INVALID_ARGUMENT` (the
+ * message says how many rows there are). May block (network call).
+ */
+WEAVE_MUST_USE
+enum weave_status weave_feedback_query_get(struct weave_feedback_query *query,
+                                           int64_t index,
+                                           struct weave_feedbacks **out,
+                                           struct weave_error **out_error);
+
+/**
+ * `weave_feedback_query_len` for the rows on one ref.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_ref_feedback_query_len(struct weave_ref_feedback_query *query,
+                                               size_t *out_len,
+                                               struct weave_error **out_error);
+
+/**
+ * `weave_feedback_query_get` for the rows on one ref.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_ref_feedback_query_get(struct weave_ref_feedback_query *query,
+                                               int64_t index,
+                                               struct weave_feedbacks **out,
+                                               struct weave_error **out_error);
+
+/**
  * A cursor over the rows of `query` (its filter, offset and limit apply to the whole walk;
  * its cache is not used), `page_size` rows per request. Nothing is fetched yet. `page_size`
  * of 0 gives `WEAVE_STATUS_INVALID_ARGUMENT`. On success `*out` is an owned handle, freed
@@ -629,6 +672,33 @@ const char *weave_refs_get(const struct weave_refs *refs, size_t index);
  * Frees a list of strings. Does nothing when `refs` is NULL.
  */
 void weave_refs_free(struct weave_refs *refs);
+
+/**
+ * The feedback row with id `feedback_id` in `entity/project` (the Python SDK's
+ * `client.get_feedback(id)`), as a one-row list with the Ref column shown, as the SDK shows
+ * it. No such row gives `WEAVE_STATUS_NOT_FOUND` (with `weave_error_http_status` 0: the
+ * server answered, with no row); an empty id or project part gives
+ * `WEAVE_STATUS_INVALID_ARGUMENT`. On success `*out` is an owned handle, freed with
+ * `weave_feedbacks_free`. One request. Network call: blocks.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_client_get_feedback(const struct weave_client *client,
+                                            const char *entity,
+                                            const char *project,
+                                            const char *feedback_id,
+                                            struct weave_feedbacks **out,
+                                            struct weave_error **out_error);
+
+/**
+ * Keeps only reactions with exactly this emoji, on top of the query's filter (the Python
+ * SDK's `get_feedback(reaction=…)`, which also sets offset 0, limit 100 and the Ref column:
+ * set those with `weave_feedback_query_new` or the `_set_` functions). NULL or `""` removes
+ * the reaction filter. Clears the query's cache.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_feedback_query_set_reaction(struct weave_feedback_query *query,
+                                                    const char *emoji,
+                                                    struct weave_error **out_error);
 
 /**
  * A query over the feedback of `entity/project`; nothing is fetched yet.
@@ -843,6 +913,94 @@ enum weave_status weave_ref_feedback_query_refs(struct weave_ref_feedback_query 
  * Frees a ref query. Does nothing when `query` is NULL. Results it returned stay valid.
  */
 void weave_ref_feedback_query_free(struct weave_ref_feedback_query *query);
+
+/**
+ * Skips the first `offset` rows (negative: not set). Clears the cache.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_feedback_query_set_offset(struct weave_feedback_query *query,
+                                                  int64_t offset,
+                                                  struct weave_error **out_error);
+
+/**
+ * Returns at most `limit` rows (negative: not set). Clears the cache.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_feedback_query_set_limit(struct weave_feedback_query *query,
+                                                 int64_t limit,
+                                                 struct weave_error **out_error);
+
+/**
+ * Shows or hides the Ref column in `weave_feedbacks_format_table` of the results. Clears the
+ * cache.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_feedback_query_set_show_refs(struct weave_feedback_query *query,
+                                                     bool show_refs,
+                                                     struct weave_error **out_error);
+
+/**
+ * Orders the rows: `sort_json` is a JSON array of `{"field": …, "direction": "asc"|"desc"}`,
+ * the keys in turn; a field is a column (`created_at`, `feedback_type`, …) or a payload path
+ * (`payload.score`: rows with the path first, then by number, then by text). NULL restores
+ * the default, `created_at` ascending; `[]` asks for no order. Malformed JSON, other keys, or
+ * an unknown field (`Unknown field: <name>`) give `WEAVE_STATUS_INVALID_ARGUMENT` and leave
+ * the query as it was. A query sorted otherwise than by `created_at` ascending is fetched in
+ * one request by `_execute` and cannot make a `weave_feedback_cursor`. Clears the cache.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_feedback_query_set_sort_by(struct weave_feedback_query *query,
+                                                   const char *sort_json,
+                                                   struct weave_error **out_error);
+
+/**
+ * Asks for these fields only: `fields_json` is a JSON array of column names and payload paths
+ * (`["id", "payload.score"]`); NULL or `[]` means whole rows. An unknown field gives
+ * `WEAVE_STATUS_INVALID_ARGUMENT` (`Unknown field: <name>`) and leaves the query as it was.
+ * Projected rows are not whole feedback rows: read them with
+ * `weave_feedback_query_fetch_projected`; `_execute`, `_refresh`, `_refs`, `_len`, `_get` and
+ * a cursor refuse such a query with `WEAVE_STATUS_INVALID_ARGUMENT`. Clears the cache.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_feedback_query_set_fields(struct weave_feedback_query *query,
+                                                  const char *fields_json,
+                                                  struct weave_error **out_error);
+
+/**
+ * The rows with only the fields set by `weave_feedback_query_set_fields` (whole rows
+ * without), as a JSON array of objects exactly as the server sent them: a column keeps its
+ * name, a payload path such as `payload.score` is its own key. `*out_json` is an owned
+ * string, freed with `weave_string_free`. One request each call, nothing cached. Network
+ * call: blocks.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_feedback_query_fetch_projected(struct weave_feedback_query *query,
+                                                       char **out_json,
+                                                       struct weave_error **out_error);
+
+/**
+ * Skips the first `offset` rows on the ref (negative: not set). Clears the cache.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_ref_feedback_query_set_offset(struct weave_ref_feedback_query *query,
+                                                      int64_t offset,
+                                                      struct weave_error **out_error);
+
+/**
+ * Returns at most `limit` rows on the ref (negative: not set). Clears the cache.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_ref_feedback_query_set_limit(struct weave_ref_feedback_query *query,
+                                                     int64_t limit,
+                                                     struct weave_error **out_error);
+
+/**
+ * Shows or hides the Ref column in the table of the ref's rows. Clears the cache.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_ref_feedback_query_set_show_refs(struct weave_ref_feedback_query *query,
+                                                         bool show_refs,
+                                                         struct weave_error **out_error);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::config::ClientBuilder;
 use crate::error::{Error, Result};
@@ -63,6 +63,21 @@ impl Client {
             .transport
             .post_json(&self.transport.budget(), "/feedback/query", body)?;
         Feedbacks::from_query_page(&bytes, show_refs)
+    }
+
+    /// One `/feedback/query` request whose rows are kept as JSON objects (a `fields`
+    /// projection's rows are not whole feedback rows).
+    pub(crate) fn query_objects(&self, body: &Value) -> Result<Vec<Map<String, Value>>> {
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            result: Vec<Map<String, Value>>,
+        }
+        let bytes = self
+            .transport
+            .post_json(&self.transport.budget(), "/feedback/query", body)?;
+        serde_json::from_slice::<Answer>(&bytes)
+            .map(|a| a.result)
+            .map_err(|e| Error::decode(format!("query response: {e}")))
     }
 
     /// The write protocol for one call on `project_id` (its time budget starts now).

@@ -41,10 +41,12 @@ pub enum Error {
         feedback_ids: Vec<String>,
     },
 
-    /// The server answered 404 (missing object, project, or route).
-    #[error("not found (HTTP 404): {message}{}", attempts_note(*.attempts))]
+    /// The server answered 404 (missing object, project, or route), or a look-up by id found
+    /// no row (`attempts` 0: no HTTP status).
+    #[error("not found{}: {message}{}", not_found_status(*.attempts), attempts_note(*.attempts))]
     NotFound {
-        /// Attempts made, the first included.
+        /// Attempts made, the first included; 0 when no server answered 404 (a look-up by id,
+        /// such as `Client::get_feedback`, that found no row).
         attempts: u32,
         /// The server's reason.
         message: String,
@@ -178,6 +180,15 @@ fn attempts_note(attempts: u32) -> String {
     }
 }
 
+/// ` (HTTP 404)`, unless the not-found came from an empty look-up rather than a 404.
+fn not_found_status(attempts: u32) -> &'static str {
+    if attempts == 0 {
+        ""
+    } else {
+        " (HTTP 404)"
+    }
+}
+
 /// After a failure that leaves a write's outcome unknown, the ids to look up before sending the
 /// same feedback again.
 fn unconfirmed_note(ids: &[String]) -> String {
@@ -274,6 +285,7 @@ impl Error {
             Error::Unauthorized { status, .. }
             | Error::Rejected { status, .. }
             | Error::Server { status, .. } => Some(*status),
+            Error::NotFound { attempts: 0, .. } => None,
             Error::NotFound { .. } => Some(404),
             Error::RateLimited { .. } => Some(429),
             Error::Transport { last_status, .. } | Error::Timeout { last_status, .. } => {
@@ -354,6 +366,7 @@ impl Error {
     /// network; `None` for client-side errors.
     pub fn attempts(&self) -> Option<u32> {
         match self {
+            Error::NotFound { attempts: 0, .. } => None,
             Error::Unauthorized { attempts, .. }
             | Error::NotFound { attempts, .. }
             | Error::Rejected { attempts, .. }
@@ -396,6 +409,14 @@ mod tests {
         };
         assert_eq!(e.to_string(), "not found (HTTP 404): x");
         assert_eq!(e.http_status(), Some(404));
+        let e = Error::NotFound {
+            attempts: 0,
+            message: "no feedback with id x".into(),
+            feedback_ids: Vec::new(),
+        };
+        assert_eq!(e.to_string(), "not found: no feedback with id x");
+        assert_eq!((e.http_status(), e.attempts()), (None, None));
+        assert_eq!(e.kind(), ErrorKind::NotFound);
         let e = Error::Rejected {
             status: 400,
             attempts: 2,

@@ -1,14 +1,18 @@
-//! `FeedbackQuery`: a project's feedback, fetched lazily and cached (the SDK's class), and
-//! [`Pages`], a walk over any number of rows one bounded answer at a time.
+//! `FeedbackQuery`: a project's feedback, fetched lazily and cached (the SDK's class), with
+//! the server's `sort_by` and `fields`. The walk over many rows is in `pages`; the query as a
+//! collection (`len`, `get`, `iter`) in `collection`.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::feedback::{Feedback, Feedbacks, Refs};
+use crate::fields::{check_field, SortBy, SortDirection};
 use crate::query::Query;
 use crate::response::TOO_LARGE;
 use crate::validate;
+
+pub use crate::pages::Pages;
 
 /// Rows per request when `execute()` fetches a query without a limit; halved while an answer
 /// is larger than `max_response_bytes`.
@@ -23,18 +27,25 @@ impl Client {
 
 /// A lazily fetched, cached query over one project's feedback (the SDK's `FeedbackQuery`).
 ///
-/// Rows come sorted by `created_at` ascending. [`FeedbackQuery::execute`] fetches once and then
-/// returns the cached result; [`FeedbackQuery::refresh`] always fetches and **replaces** the cache
-/// (unlike the Python SDK, whose `refresh()` leaves the cache stale).
+/// Rows come sorted by `created_at` ascending unless [`FeedbackQuery::with_sort_by`] says
+/// otherwise. [`FeedbackQuery::execute`] fetches once and then returns the cached result;
+/// [`FeedbackQuery::refresh`] always fetches and **replaces** the cache (unlike the Python
+/// SDK, whose `refresh()` leaves the cache stale). Every setting clears the cache (in Python
+/// they are plain attributes, and a changed one is not seen until the cache is dropped).
 #[derive(Clone, Debug)]
 pub struct FeedbackQuery {
     pub(crate) client: Client,
     pub(crate) project_id: String,
     query: Option<Query>,
+    reaction: Option<String>,
     offset: Option<u64>,
     limit: Option<u64>,
     show_refs: bool,
-    cache: Option<Feedbacks>,
+    /// `None`: the SDK's order, `created_at` ascending.
+    sort_by: Option<Vec<SortBy>>,
+    /// `None`: whole rows.
+    fields: Option<Vec<String>>,
+    pub(crate) cache: Option<Feedbacks>,
 }
 
 impl FeedbackQuery {
@@ -46,39 +57,108 @@ impl FeedbackQuery {
             client: client.clone(),
             project_id: format!("{entity}/{project}"),
             query: None,
+            reaction: None,
             offset: None,
             limit: None,
             show_refs: false,
+            sort_by: None,
+            fields: None,
             cache: None,
         })
     }
 
     /// Filters rows (`None`: every row of the project). Clears the cache.
     pub fn with_query(mut self, query: impl Into<Option<Query>>) -> Self {
-        self.query = query.into();
-        self.cache = None;
+        self.set_query(query);
         self
     }
 
     /// Skips the first `offset` rows. Clears the cache.
     pub fn with_offset(mut self, offset: impl Into<Option<u64>>) -> Self {
-        self.offset = offset.into();
-        self.cache = None;
+        self.set_offset(offset);
         self
     }
 
     /// Returns at most `limit` rows. Clears the cache.
     pub fn with_limit(mut self, limit: impl Into<Option<u64>>) -> Self {
-        self.limit = limit.into();
-        self.cache = None;
+        self.set_limit(limit);
         self
     }
 
-    /// Adds the Ref column to the table of the results.
+    /// Adds the Ref column to the table of the results. Clears the cache.
     pub fn with_show_refs(mut self, show_refs: bool) -> Self {
+        self.set_show_refs(show_refs);
+        self
+    }
+
+    /// Keeps only reactions with exactly this emoji, on top of the filter: the SDK's
+    /// `get_feedback(reaction=…)`. `None` removes it. Clears the cache.
+    pub fn with_reaction<S: Into<String>>(mut self, emoji: impl Into<Option<S>>) -> Self {
+        self.set_reaction(emoji.into().map(Into::into));
+        self
+    }
+
+    /// Orders rows by these keys, in turn (`None`: `created_at` ascending, the SDK's order; an
+    /// empty list: no order, as the server happens to return them). Field names are checked
+    /// when the query is sent ([`crate::fields::check_field`]). A query sorted otherwise than
+    /// by `created_at` ascending cannot be walked with [`FeedbackQuery::pages`], and
+    /// `execute()` without a limit fetches it in one request. Clears the cache.
+    pub fn with_sort_by(mut self, sort_by: impl Into<Option<Vec<SortBy>>>) -> Self {
+        self.set_sort_by(sort_by);
+        self
+    }
+
+    /// Asks the server for these fields only (`None` or an empty list: whole rows): columns,
+    /// or payload paths such as `payload.score`. Projected rows are not whole feedback rows, so
+    /// such a query is read with [`FeedbackQuery::fetch_projected`] (JSON objects); `execute()`,
+    /// `pages()` and the collection methods refuse it with [`Error::InvalidArgument`]. Names
+    /// are checked when the query is sent. Clears the cache.
+    pub fn with_fields<S: Into<String>>(mut self, fields: impl IntoIterator<Item = S>) -> Self {
+        self.set_fields(fields.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// [`FeedbackQuery::with_query`] in place.
+    pub fn set_query(&mut self, query: impl Into<Option<Query>>) {
+        self.query = query.into();
+        self.cache = None;
+    }
+
+    /// [`FeedbackQuery::with_offset`] in place.
+    pub fn set_offset(&mut self, offset: impl Into<Option<u64>>) {
+        self.offset = offset.into();
+        self.cache = None;
+    }
+
+    /// [`FeedbackQuery::with_limit`] in place.
+    pub fn set_limit(&mut self, limit: impl Into<Option<u64>>) {
+        self.limit = limit.into();
+        self.cache = None;
+    }
+
+    /// [`FeedbackQuery::with_show_refs`] in place.
+    pub fn set_show_refs(&mut self, show_refs: bool) {
         self.show_refs = show_refs;
         self.cache = None;
-        self
+    }
+
+    /// [`FeedbackQuery::with_reaction`] in place. An empty emoji means no reaction filter, as
+    /// in the SDK.
+    pub fn set_reaction(&mut self, emoji: Option<String>) {
+        self.reaction = emoji.filter(|e| !e.is_empty());
+        self.cache = None;
+    }
+
+    /// [`FeedbackQuery::with_sort_by`] in place.
+    pub fn set_sort_by(&mut self, sort_by: impl Into<Option<Vec<SortBy>>>) {
+        self.sort_by = sort_by.into();
+        self.cache = None;
+    }
+
+    /// [`FeedbackQuery::with_fields`] in place; an empty list means whole rows.
+    pub fn set_fields(&mut self, fields: Vec<String>) {
+        self.fields = Some(fields).filter(|f| !f.is_empty());
+        self.cache = None;
     }
 
     /// `entity/project`.
@@ -89,6 +169,36 @@ impl FeedbackQuery {
     /// The filter, if any.
     pub fn query(&self) -> Option<&Query> {
         self.query.as_ref()
+    }
+
+    /// The reaction filter, if any.
+    pub fn reaction(&self) -> Option<&str> {
+        self.reaction.as_deref()
+    }
+
+    /// Rows skipped, if set.
+    pub fn offset(&self) -> Option<u64> {
+        self.offset
+    }
+
+    /// Rows returned at most, if set.
+    pub fn limit(&self) -> Option<u64> {
+        self.limit
+    }
+
+    /// Whether the results' table shows the Ref column.
+    pub fn show_refs(&self) -> bool {
+        self.show_refs
+    }
+
+    /// The sort keys, if set (`None`: `created_at` ascending).
+    pub fn sort_by(&self) -> Option<&[SortBy]> {
+        self.sort_by.as_deref()
+    }
+
+    /// The projection, if set.
+    pub fn fields(&self) -> Option<&[String]> {
+        self.fields.as_deref()
     }
 
     /// The cached result, if one was fetched.
@@ -106,12 +216,14 @@ impl FeedbackQuery {
 
     /// Fetches the rows now and makes them the cached result. On failure the cache is kept.
     ///
-    /// With a limit this is one request, as the SDK makes it. Without one it means every row,
-    /// fetched in pages of [`EXECUTE_PAGE_ROWS`] (see [`FeedbackQuery::pages`]), so that no
-    /// single answer has to hold them all; a page whose answer is larger than
-    /// `max_response_bytes` is asked for again in halves.
+    /// With a limit, or with a `sort_by` other than `created_at` ascending, this is one
+    /// request, as the SDK makes it. Otherwise it means every row, fetched in pages of
+    /// [`EXECUTE_PAGE_ROWS`] (see [`FeedbackQuery::pages`]), so that no single answer has to
+    /// hold them all; a page whose answer is larger than `max_response_bytes` is asked for
+    /// again in halves.
     pub fn refresh(&mut self) -> Result<Feedbacks> {
-        let rows = if self.limit.is_some() {
+        self.refuse_projection("execute()")?;
+        let rows = if self.limit.is_some() || !self.in_page_order() {
             self.client
                 .query_rows(&self.request_body()?, self.show_refs)?
         } else {
@@ -119,6 +231,37 @@ impl FeedbackQuery {
         };
         self.cache = Some(rows.clone());
         Ok(rows)
+    }
+
+    /// The rows as JSON objects with only the requested [`fields`](FeedbackQuery::with_fields)
+    /// (whole rows without a projection), exactly as the server sends them: a column keeps
+    /// its name, `payload_dump` comes back as `payload`, a path such as `payload.score` is
+    /// its own key (Weave's SQLite server gives the JSON value, its ClickHouse server the value
+    /// as text). One request each call, nothing cached: a limit bounds the rows, and without
+    /// one the answer must fit `max_response_bytes`.
+    pub fn fetch_projected(&self) -> Result<Vec<Map<String, Value>>> {
+        self.client.query_objects(&self.request_body()?)
+    }
+
+    fn refuse_projection(&self, what: &str) -> Result<()> {
+        match &self.fields {
+            Some(f) => Err(Error::InvalidArgument(format!(
+                "{what} reads whole feedback rows, and this query asks for fields {f:?} only: \
+                 read its rows with fetch_projected()"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether rows are asked for in the order pages walk them (`created_at`, then `id`).
+    fn in_page_order(&self) -> bool {
+        let asc = |f: &SortBy, name: &str| f.field == name && f.direction == SortDirection::Asc;
+        match self.sort_by.as_deref() {
+            None => true,
+            Some([a]) => asc(a, "created_at"),
+            Some([a, b]) => asc(a, "created_at") && asc(b, "id"),
+            Some(_) => false,
+        }
     }
 
     fn fetch_all(&self) -> Result<Feedbacks> {
@@ -153,7 +296,8 @@ impl FeedbackQuery {
     ///
     /// The query's filter applies; its offset skips rows before the first page and its limit
     /// bounds the rows of the whole walk. A failed page is yielded as the error and ends the
-    /// walk. `page_rows` of 0 is [`Error::InvalidArgument`].
+    /// walk. `page_rows` of 0, a `sort_by` other than `created_at` ascending (the walk's order
+    /// is fixed), and a `fields` projection are [`Error::InvalidArgument`].
     pub fn pages(&self, page_rows: usize) -> Result<Pages> {
         self.pages_of(u64::try_from(page_rows).unwrap_or(u64::MAX))
     }
@@ -164,9 +308,17 @@ impl FeedbackQuery {
                 "page size must be at least 1 row".into(),
             ));
         }
+        self.refuse_projection("pages()")?;
+        if !self.in_page_order() {
+            return Err(Error::InvalidArgument(
+                "pages() walks rows by created_at, then id, and this query has another \
+                 sort_by: use execute() with offset and limit, or remove sort_by"
+                    .into(),
+            ));
+        }
         // Checks offset and limit as a single request would.
         self.request_body()?;
-        let filter = match &self.query {
+        let filter = match self.effective_query() {
             Some(q) => Some(
                 serde_json::to_value(q)
                     .ok()
@@ -198,7 +350,19 @@ impl FeedbackQuery {
         self.cache = None;
     }
 
-    /// The `/feedback/query` body, exactly as the SDK builds it.
+    /// The filter as sent: the query, and the reaction filter on top (as the SDK combines them).
+    fn effective_query(&self) -> Option<Query> {
+        match &self.reaction {
+            None => self.query.clone(),
+            Some(emoji) => Some(crate::get_feedback::with_reaction(
+                self.query.as_ref(),
+                emoji,
+            )),
+        }
+    }
+
+    /// The `/feedback/query` body, exactly as the SDK builds it (with `fields` and `sort_by`
+    /// when set). Offset, limit and field names are checked here.
     pub fn request_body(&self) -> Result<Value> {
         let max = i64::MAX as u64;
         for (what, v) in [("offset", self.offset), ("limit", self.limit)] {
@@ -208,6 +372,17 @@ impl FeedbackQuery {
                 )));
             }
         }
+        let sort_by = match &self.sort_by {
+            None => json!([{"field": "created_at", "direction": "asc"}]),
+            Some(s) => Value::Array(
+                s.iter()
+                    .map(|s| check_field(&s.field).map(|()| s.to_value()))
+                    .collect::<Result<_>>()?,
+            ),
+        };
+        if let Some(f) = &self.fields {
+            f.iter().try_for_each(|f| check_field(f))?;
+        }
         // The reference server turns `offset` without `limit` into invalid SQL (a 500);
         // "no limit" is spelled as the largest limit instead, which every backend accepts.
         let limit = match (self.offset, self.limit) {
@@ -216,121 +391,14 @@ impl FeedbackQuery {
         };
         Ok(json!({
             "project_id": self.project_id,
-            "fields": null,
-            "query": self.query,
-            "sort_by": [{"field": "created_at", "direction": "asc"}],
+            "fields": self.fields,
+            "query": self.effective_query(),
+            "sort_by": sort_by,
             "limit": limit,
             "offset": self.offset,
         }))
     }
 }
-
-/// The pages of a query: see [`FeedbackQuery::pages`]. Each item is one request's rows.
-#[derive(Debug)]
-pub struct Pages {
-    client: Client,
-    project_id: String,
-    /// The query's `$expr`, if it has one.
-    filter: Option<Value>,
-    show_refs: bool,
-    page_rows: u64,
-    /// Rows to skip before the first page (the query's offset).
-    offset: Option<u64>,
-    /// Rows the walk may still yield (the query's limit).
-    remaining: Option<u64>,
-    /// `created_at` (as the server sent it) and `id` of the last row yielded.
-    after: Option<(String, String)>,
-    done: bool,
-}
-
-impl Pages {
-    /// Rows asked for per request.
-    pub fn page_rows(&self) -> u64 {
-        self.page_rows
-    }
-
-    /// The `/feedback/query` body of the next page.
-    pub fn next_request_body(&self) -> Value {
-        let limit = self
-            .remaining
-            .map_or(self.page_rows, |r| r.min(self.page_rows));
-        let after = self.after.as_ref().map(|(created_at, id)| {
-            let field = |f: &str| json!({ "$getField": f });
-            json!({"$or": [
-                {"$gt": [field("created_at"), {"$literal": created_at}]},
-                {"$and": [
-                    {"$eq": [field("created_at"), {"$literal": created_at}]},
-                    {"$gt": [field("id"), {"$literal": id}]},
-                ]},
-            ]})
-        });
-        let expr = match (&self.filter, after) {
-            (Some(f), Some(a)) => Some(json!({ "$and": [f, a] })),
-            (Some(f), None) => Some(f.clone()),
-            (None, a) => a,
-        };
-        json!({
-            "project_id": self.project_id,
-            "fields": null,
-            "query": expr.map(|e| json!({ "$expr": e })),
-            "sort_by": [
-                {"field": "created_at", "direction": "asc"},
-                {"field": "id", "direction": "asc"},
-            ],
-            "limit": limit,
-            "offset": self.offset,
-        })
-    }
-
-    /// The next page: `Ok(None)` at the end. A failure leaves the position unchanged.
-    fn fetch(&mut self) -> Result<Option<Feedbacks>> {
-        let limit = self
-            .remaining
-            .map_or(self.page_rows, |r| r.min(self.page_rows));
-        if self.done || limit == 0 {
-            self.done = true;
-            return Ok(None);
-        }
-        let (rows, last_created_at) = self
-            .client
-            .query_page(&self.next_request_body(), self.show_refs)?;
-        let n = rows.len() as u64;
-        if n < limit {
-            // A short page is the last one.
-            self.done = true;
-        }
-        if let Some(r) = &mut self.remaining {
-            *r = r.saturating_sub(n);
-        }
-        self.offset = None;
-        match (rows.as_slice().last(), last_created_at) {
-            (Some(last), Some(created_at)) => {
-                self.after = Some((created_at, last.id.clone()));
-                Ok(Some(rows))
-            }
-            _ => {
-                self.done = true;
-                Ok(None)
-            }
-        }
-    }
-}
-
-impl Iterator for Pages {
-    type Item = Result<Feedbacks>;
-
-    fn next(&mut self) -> Option<Result<Feedbacks>> {
-        match self.fetch() {
-            Ok(page) => page.map(Ok),
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
-    }
-}
-
-impl std::iter::FusedIterator for Pages {}
 
 #[cfg(test)]
 mod tests {
@@ -351,42 +419,6 @@ mod tests {
         assert_eq!(b["offset"], json!(5));
         let q = q.with_limit(u64::MAX);
         assert!(matches!(q.request_body(), Err(Error::InvalidArgument(_))));
-    }
-
-    #[test]
-    fn pages_ask_for_the_rows_after_the_last_one_seen() {
-        let q = client()
-            .feedback_query("acme", "chatbot")
-            .unwrap()
-            .with_query(
-                Query::from_json(
-                    r#"{"$expr":{"$eq":[{"$getField":"feedback_type"},{"$literal":"t"}]}}"#,
-                )
-                .unwrap(),
-            )
-            .with_offset(3)
-            .with_limit(5);
-        assert!(matches!(q.pages(0), Err(Error::InvalidArgument(_))));
-        let mut p = q.pages(2).unwrap();
-        let b = p.next_request_body();
-        assert_eq!(b["limit"], json!(2));
-        assert_eq!(b["offset"], json!(3));
-        assert_eq!(b["query"]["$expr"]["$eq"][1]["$literal"], "t");
-        assert_eq!(b["sort_by"][1]["field"], "id");
-        p.after = Some(("2025-01-01 00:00:00+00:00".into(), "id-9".into()));
-        p.offset = None;
-        p.remaining = Some(1);
-        let b = p.next_request_body();
-        assert_eq!(b["limit"], json!(1), "never more than the limit left");
-        assert_eq!(b["offset"], Value::Null);
-        let and = &b["query"]["$expr"]["$and"];
-        assert_eq!(
-            and[0]["$eq"][1]["$literal"], "t",
-            "the filter still applies"
-        );
-        let or = &and[1]["$or"];
-        assert_eq!(or[0]["$gt"][1]["$literal"], "2025-01-01 00:00:00+00:00");
-        assert_eq!(or[1]["$and"][1]["$gt"][1]["$literal"], "id-9");
     }
 
     #[test]

@@ -77,6 +77,44 @@ impl RefFeedbackQuery {
         &self.query
     }
 
+    pub(crate) fn as_feedback_query_mut(&mut self) -> &mut FeedbackQuery {
+        &mut self.query
+    }
+
+    /// Skips the first `offset` rows on the ref (a plain attribute in the SDK). Clears the
+    /// cache.
+    pub fn with_offset(mut self, offset: impl Into<Option<u64>>) -> Self {
+        self.set_offset(offset);
+        self
+    }
+
+    /// Returns at most `limit` rows on the ref. Clears the cache.
+    pub fn with_limit(mut self, limit: impl Into<Option<u64>>) -> Self {
+        self.set_limit(limit);
+        self
+    }
+
+    /// Adds the Ref column to the table of the results. Clears the cache.
+    pub fn with_show_refs(mut self, show_refs: bool) -> Self {
+        self.set_show_refs(show_refs);
+        self
+    }
+
+    /// [`RefFeedbackQuery::with_offset`] in place.
+    pub fn set_offset(&mut self, offset: impl Into<Option<u64>>) {
+        self.query.set_offset(offset);
+    }
+
+    /// [`RefFeedbackQuery::with_limit`] in place.
+    pub fn set_limit(&mut self, limit: impl Into<Option<u64>>) {
+        self.query.set_limit(limit);
+    }
+
+    /// [`RefFeedbackQuery::with_show_refs`] in place.
+    pub fn set_show_refs(&mut self, show_refs: bool) {
+        self.query.set_show_refs(show_refs);
+    }
+
     /// Adds feedback; returns its id. Retries cannot store it twice.
     pub fn add(&mut self, feedback: NewFeedback) -> Result<String> {
         let id = feedback.id.clone().unwrap_or_else(new_uuid_v7);

@@ -12,7 +12,9 @@
 //! - `fallible`: allocation that fails instead of aborting;
 //! - `args`: pointers and strings in, strings out;
 //! - `handles`: the live-handle registry;
-//! - [`client`], [`query`], [`cursor`], [`feedbacks`]: the exports, by handle.
+//! - [`client`], [`query`], [`cursor`], [`feedbacks`]: the exports, by handle; [`get`]
+//!   (by id, by reaction), [`query_settings`] (settings after `_new`) and [`collection`]
+//!   (`_len`, `_get`) add to the query handles.
 //!
 //! Pointer arguments follow one rule, stated in the header's conventions rather than in a
 //! `# Safety` section on every export: each is NULL (reported as an error, never a crash) or
@@ -32,19 +34,25 @@ mod handles;
 pub mod status;
 
 pub mod client;
+pub mod collection;
 pub mod cursor;
 pub mod feedbacks;
+pub mod get;
 pub mod query;
+pub mod query_settings;
 
 pub(crate) use args::*;
 pub(crate) use boundary::{drop_payload, finish};
 pub(crate) use handles::{free_handle, into_handle};
 
 pub use client::*;
+pub use collection::*;
 pub use cursor::*;
 pub use error::*;
 pub use feedbacks::*;
+pub use get::*;
 pub use query::*;
+pub use query_settings::*;
 pub use status::*;
 
 /// Major version of this library, as in Cargo.toml (a unit test keeps them equal). With

@@ -34,6 +34,13 @@ impl weave_feedback_query {
     }
 }
 
+impl weave_ref_feedback_query {
+    /// Runs `f` on the query, holding its lock.
+    pub(crate) fn with_query<R>(&self, f: impl FnOnce(&mut RefFeedbackQuery) -> R) -> R {
+        f(&mut locked(&self.query))
+    }
+}
+
 /// Locks a query handle. The contract asks for one call at a time; the lock turns a host's
 /// accidental overlap into waiting instead of undefined behaviour. A panic while locked only
 /// leaves a cache behind, which stays consistent, so a poisoned lock is taken over.
@@ -42,7 +49,7 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// A negative `int64_t` means "not set".
-fn optional_count(v: i64) -> Option<u64> {
+pub(crate) fn optional_count(v: i64) -> Option<u64> {
     u64::try_from(v).ok()
 }
 

@@ -110,6 +110,7 @@ readme_snippet() { # the ```c block of the README's "Using it from C", wrapped i
 }
 step "build the README's C snippet" readme_snippet
 step "build local_store" build "$out/local_store" "$here/local_store.c"
+step "build reading" build "$out/reading" "$here/reading.c"
 build_own_sqlite() { # the program's own SQLite (system libsqlite3) beside the static library
     "$CC" "${CFLAGS[@]}" "$here/own_sqlite.c" "$LIB" -lsqlite3 "${LDLIBS[@]}" -o "$out/own_sqlite"
 }
@@ -119,6 +120,7 @@ if [ "${WEAVE_C_SKIP_ASAN:-0}" != 1 ]; then
     step "build threads (ASan+UBSan)" build "$out/threads_asan" "$here/threads.c" "${SAN[@]}"
     step "build quickstart (ASan+UBSan)" build "$out/quickstart_asan" examples/c/quickstart.c "${SAN[@]}"
     step "build local_store (ASan+UBSan)" build "$out/local_store_asan" "$here/local_store.c" "${SAN[@]}"
+    step "build reading (ASan+UBSan)" build "$out/reading_asan" "$here/reading.c" "${SAN[@]}"
     step "build sanitizer canary" build "$out/canary_asan" "$here/sanitizer_canary.c" "${SAN[@]}"
 fi
 
@@ -199,6 +201,8 @@ own_sqlite() {
 step "local_store (sqlite: URLs)" local_store local-plain "$out/local_store"
 step "own_sqlite" own_sqlite
 step "c_api" "$out/c_api"
+step "reading (server)" "$out/reading" "$WEAVE_TEST_BASE_URL"
+step "reading (local store)" "$out/reading" "sqlite::memory:"
 step "threads" "$out/threads"
 step "quickstart" quickstart "$out/quickstart"
 quickstart_failures "" "$out/quickstart"
@@ -208,6 +212,8 @@ step "README snippet, server down" fails_with "$closed_url" "$api_key" "" \
 
 if [ "${WEAVE_C_SKIP_VALGRIND:-0}" != 1 ]; then
     step "c_api under valgrind" "${VALGRIND[@]}" "$out/c_api"
+    step "reading (server) under valgrind" "${VALGRIND[@]}" "$out/reading" "$WEAVE_TEST_BASE_URL"
+    step "reading (local store) under valgrind" "${VALGRIND[@]}" "$out/reading" "sqlite::memory:"
     step "threads under valgrind" "${VALGRIND[@]}" "$out/threads"
     step "local_store under valgrind" local_store local-valgrind "${VALGRIND[@]}" "$out/local_store"
     step "quickstart under valgrind" quickstart "${VALGRIND[@]}" "$out/quickstart"
@@ -228,6 +234,8 @@ if [ "${WEAVE_C_SKIP_ASAN:-0}" != 1 ]; then
     }
     step "c_api with ASan+UBSan" c_api_asan
     step "threads with ASan+UBSan" "$out/threads_asan"
+    step "reading (server) with ASan+UBSan" "$out/reading_asan" "$WEAVE_TEST_BASE_URL"
+    step "reading (local store) with ASan+UBSan" "$out/reading_asan" "sqlite::memory:"
     step "local_store with ASan+UBSan" local_store local-asan "$out/local_store_asan"
     step "quickstart with ASan+UBSan" quickstart "$out/quickstart_asan"
     quickstart_failures " with ASan+UBSan" "$out/quickstart_asan"
