@@ -844,6 +844,73 @@ enum weave_status weave_ref_feedback_query_refs(struct weave_ref_feedback_query 
  */
 void weave_ref_feedback_query_free(struct weave_ref_feedback_query *query);
 
+/**
+ * Builds a call ref, `weave:///<entity>/<project>/call/<id>`, followed by the `extra_count`
+ * path parts in `extra` (NULL when `extra_count` is 0), each percent-escaped as the SDK's
+ * `CallRef(...).uri` writes them.
+ *
+ * An empty `entity`, `project` or `id`, or a `/` in any of them, gives
+ * `WEAVE_STATUS_INVALID_ARGUMENT` (the result would not parse back to these parts). On success
+ * `*out_ref` is an owned string freed with `weave_string_free`. No network.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_ref_build_call(const char *entity,
+                                       const char *project,
+                                       const char *id,
+                                       const char *const *extra,
+                                       size_t extra_count,
+                                       char **out_ref,
+                                       struct weave_error **out_error);
+
+/**
+ * Builds an object version ref, `weave:///<entity>/<project>/object/<name>:<version>`,
+ * followed by the `extra_count` path parts in `extra` (NULL when `extra_count` is 0), each
+ * percent-escaped, as the SDK's `ObjectRef(...).uri` writes it. Extra parts are usually
+ * edge/value pairs: `"key"`, `"attr"`, `"index"` or `"id"` and a value.
+ *
+ * An empty part, a `/` in any of them, or a `:` in `name` or `version` gives
+ * `WEAVE_STATUS_INVALID_ARGUMENT`. On success `*out_ref` is an owned string freed with
+ * `weave_string_free`. No network.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_ref_build_object(const char *entity,
+                                         const char *project,
+                                         const char *name,
+                                         const char *version,
+                                         const char *const *extra,
+                                         size_t extra_count,
+                                         char **out_ref,
+                                         struct weave_error **out_error);
+
+/**
+ * Builds an op version ref, `weave:///<entity>/<project>/op/<name>:<version>`, with the
+ * arguments, rules and ownership of `weave_ref_build_object` (the SDK's `OpRef(...).uri`).
+ */
+WEAVE_MUST_USE
+enum weave_status weave_ref_build_op(const char *entity,
+                                     const char *project,
+                                     const char *name,
+                                     const char *version,
+                                     const char *const *extra,
+                                     size_t extra_count,
+                                     char **out_ref,
+                                     struct weave_error **out_error);
+
+/**
+ * Builds a table ref, `weave:///<entity>/<project>/table/<digest>` (the SDK's
+ * `TableRef(...).uri`; a table ref takes no extra parts).
+ *
+ * An empty part, a `/` in any of them, or a `:` in `digest` gives
+ * `WEAVE_STATUS_INVALID_ARGUMENT`. On success `*out_ref` is an owned string freed with
+ * `weave_string_free`. No network.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_ref_build_table(const char *entity,
+                                        const char *project,
+                                        const char *digest,
+                                        char **out_ref,
+                                        struct weave_error **out_error);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

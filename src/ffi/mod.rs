@@ -12,7 +12,8 @@
 //! - `fallible`: allocation that fails instead of aborting;
 //! - `args`: pointers and strings in, strings out;
 //! - `handles`: the live-handle registry;
-//! - [`client`], [`query`], [`cursor`], [`feedbacks`]: the exports, by handle.
+//! - [`client`], [`query`], [`cursor`], [`feedbacks`]: the exports, by handle;
+//! - [`refs`]: refs built from their parts (no handle).
 //!
 //! Pointer arguments follow one rule, stated in the header's conventions rather than in a
 //! `# Safety` section on every export: each is NULL (reported as an error, never a crash) or
@@ -35,6 +36,7 @@ pub mod client;
 pub mod cursor;
 pub mod feedbacks;
 pub mod query;
+pub mod refs;
 
 pub(crate) use args::*;
 pub(crate) use boundary::{drop_payload, finish};
@@ -45,6 +47,7 @@ pub use cursor::*;
 pub use error::*;
 pub use feedbacks::*;
 pub use query::*;
+pub use refs::*;
 pub use status::*;
 
 /// Major version of this library, as in Cargo.toml (a unit test keeps them equal). With
