@@ -39,7 +39,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use serde_json::{json, Map, Value};
 
 use crate::query::{Literal, Operand, Operation, Query};
-use crate::refs::{RefKind, WeaveRef};
+use crate::refs::{check_strict_object_ref, RefKind, WeaveRef};
 
 /// The `wb_user_id` the store stamps on every row.
 pub const LOCAL_USER_ID: &str = "local-user";
@@ -590,6 +590,10 @@ fn ensure_ref(r: &str, kinds: &[RefKind]) -> Result<WeaveRef, Answer> {
             names.join(", ")
         )));
     }
+    // Stored refs are parsed strictly: `name:version` and edge/value pairs.
+    if matches!(parsed.kind(), RefKind::Object | RefKind::Op) {
+        check_strict_object_ref(&parsed).map_err(|why| bad(format!("Invalid ref: {r}, {why}")))?;
+    }
     Ok(parsed)
 }
 
@@ -742,7 +746,8 @@ fn prepare_row(req: &CreateReq) -> Result<Row, Answer> {
         ensure_ref(r, &[RefKind::Call])?;
     }
     if let Some(r) = req.trigger_ref.as_deref().filter(|s| !s.is_empty()) {
-        ensure_ref(r, &[RefKind::Object])?;
+        // An op ref is an object ref to the server (its class derives from the object's).
+        ensure_ref(r, &[RefKind::Object, RefKind::Op])?;
     }
     if let Some(q) = req.queue_id.as_deref().filter(|s| !s.is_empty()) {
         return Err(bad(format!("Queue {q} not found or has been deleted")));
