@@ -801,6 +801,34 @@ enum weave_status weave_ref_feedback_query_add(struct weave_ref_feedback_query *
                                                struct weave_error **out_error);
 
 /**
+ * Adds a scorer's result, as the Python SDK's `apply_scorer` stores it: type
+ * `wandb.runnable.<name>` after the scorer's name, payload `{"output": <output_json>}`.
+ *
+ * - `runnable_ref`: the scorer, an op (`weave:///e/p/op/<name>:<digest>`) or object
+ *   (`weave:///e/p/object/<name>:<digest>`) version ref.
+ * - `output_json`: any JSON value (not only an object); malformed JSON gives
+ *   `WEAVE_STATUS_INVALID_ARGUMENT`.
+ * - `call_ref` (optional): the call that ran the scorer; required for an op scorer.
+ * - `trigger_ref` (optional): the monitor (an object version ref) that triggered it.
+ * - `creator` and `out_id` (optional): as for `weave_ref_feedback_query_add`.
+ *
+ * Empty optional strings mean absent. The server's rules for runnable feedback are checked
+ * first, with its messages: a ref of the wrong kind or without a version gives
+ * `WEAVE_STATUS_INVALID_REF`, a scorer named unlike the type, an op scorer without
+ * `call_ref` `WEAVE_STATUS_INVALID_FEEDBACK`. Other fields (`queue_id`) go through
+ * `weave_ref_feedback_query_add_batch`. Clears the cache on success. Network call: blocks.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_ref_feedback_query_add_runnable(struct weave_ref_feedback_query *query,
+                                                        const char *runnable_ref,
+                                                        const char *output_json,
+                                                        const char *call_ref,
+                                                        const char *trigger_ref,
+                                                        const char *creator,
+                                                        char **out_id,
+                                                        struct weave_error **out_error);
+
+/**
  * Adds a note (`wandb.note.1`, payload `{"note": note}`): 1 to 1024 characters, otherwise
  * `WEAVE_STATUS_INVALID_FEEDBACK`. `creator` and `out_id` are optional, as for
  * `weave_ref_feedback_query_add`. Clears the cache on success. Network call: blocks.
@@ -828,7 +856,10 @@ enum weave_status weave_ref_feedback_query_add_reaction(struct weave_ref_feedbac
 /**
  * Adds many rows in one request (`/feedback/batch/create`). `items_json` is a JSON array of
  * objects `{"feedback_type": string, "payload": object?, "creator": string?,
- * "annotation_ref": string?, "id": string?}`; unknown keys are refused, and each item follows
+ * "annotation_ref": string?, "runnable_ref": string?, "call_ref": string?,
+ * "trigger_ref": string?, "queue_id": string?, "id": string?}` (a `wandb.runnable.<name>`
+ * item follows the rules of `weave_ref_feedback_query_add_runnable`; the three refs only on
+ * such items); unknown keys are refused, and each item follows
  * the rules of its type (notes and reactions as in `weave_ref_feedback_query_add_note` and
  * `_add_reaction`, other types as in `weave_ref_feedback_query_add`).
  *
@@ -1001,6 +1032,73 @@ WEAVE_MUST_USE
 enum weave_status weave_ref_feedback_query_set_show_refs(struct weave_ref_feedback_query *query,
                                                          bool show_refs,
                                                          struct weave_error **out_error);
+
+/**
+ * Builds a call ref, `weave:///<entity>/<project>/call/<id>`, followed by the `extra_count`
+ * path parts in `extra` (NULL when `extra_count` is 0), each percent-escaped as the SDK's
+ * `CallRef(...).uri` writes them.
+ *
+ * An empty `entity`, `project` or `id`, or a `/` in any of them, gives
+ * `WEAVE_STATUS_INVALID_ARGUMENT` (the result would not parse back to these parts). On success
+ * `*out_ref` is an owned string freed with `weave_string_free`. No network.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_ref_build_call(const char *entity,
+                                       const char *project,
+                                       const char *id,
+                                       const char *const *extra,
+                                       size_t extra_count,
+                                       char **out_ref,
+                                       struct weave_error **out_error);
+
+/**
+ * Builds an object version ref, `weave:///<entity>/<project>/object/<name>:<version>`,
+ * followed by the `extra_count` path parts in `extra` (NULL when `extra_count` is 0), each
+ * percent-escaped, as the SDK's `ObjectRef(...).uri` writes it. Extra parts are usually
+ * edge/value pairs: `"key"`, `"attr"`, `"index"` or `"id"` and a value.
+ *
+ * An empty part, a `/` in any of them, or a `:` in `name` or `version` gives
+ * `WEAVE_STATUS_INVALID_ARGUMENT`. On success `*out_ref` is an owned string freed with
+ * `weave_string_free`. No network.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_ref_build_object(const char *entity,
+                                         const char *project,
+                                         const char *name,
+                                         const char *version,
+                                         const char *const *extra,
+                                         size_t extra_count,
+                                         char **out_ref,
+                                         struct weave_error **out_error);
+
+/**
+ * Builds an op version ref, `weave:///<entity>/<project>/op/<name>:<version>`, with the
+ * arguments, rules and ownership of `weave_ref_build_object` (the SDK's `OpRef(...).uri`).
+ */
+WEAVE_MUST_USE
+enum weave_status weave_ref_build_op(const char *entity,
+                                     const char *project,
+                                     const char *name,
+                                     const char *version,
+                                     const char *const *extra,
+                                     size_t extra_count,
+                                     char **out_ref,
+                                     struct weave_error **out_error);
+
+/**
+ * Builds a table ref, `weave:///<entity>/<project>/table/<digest>` (the SDK's
+ * `TableRef(...).uri`; a table ref takes no extra parts).
+ *
+ * An empty part, a `/` in any of them, or a `:` in `digest` gives
+ * `WEAVE_STATUS_INVALID_ARGUMENT`. On success `*out_ref` is an owned string freed with
+ * `weave_string_free`. No network.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_ref_build_table(const char *entity,
+                                        const char *project,
+                                        const char *digest,
+                                        char **out_ref,
+                                        struct weave_error **out_error);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -10,11 +10,13 @@ use crate::error::{Error, Result};
 use crate::feedback::{NOTE_TYPE, REACTION_TYPE};
 use crate::refs::WeaveRef;
 use crate::validate;
+use crate::validate::{Links, RUNNABLE_PREFIX};
 
 /// Feedback to add: a type, a payload, and the optional fields of a create request.
 ///
-/// Built with [`NewFeedback::custom`] (the SDK's `add()`, with its rules), or with
-/// [`NewFeedback::note`] / [`NewFeedback::reaction`] (the SDK's `add_note` / `add_reaction`).
+/// Built with [`NewFeedback::custom`] (the SDK's `add()`, with its rules), with
+/// [`NewFeedback::note`] / [`NewFeedback::reaction`] (the SDK's `add_note` / `add_reaction`), or
+/// with [`NewFeedback::runnable`] (a scorer's result, as the SDK's `apply_scorer` stores it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewFeedback {
     feedback_type: String,
@@ -22,6 +24,7 @@ pub struct NewFeedback {
     extra: Map<String, Value>,
     creator: Option<String>,
     annotation_ref: Option<String>,
+    links: Links,
     pub(crate) id: Option<String>,
     origin: Origin,
 }
@@ -43,9 +46,26 @@ impl NewFeedback {
             extra: Map::new(),
             creator: None,
             annotation_ref: None,
+            links: Links::default(),
             id: None,
             origin: Origin::Custom,
         }
+    }
+
+    /// A scorer's result, as the SDK's `apply_scorer` stores it (`_add_runnable_feedback`):
+    /// type `wandb.runnable.<name>` after the scorer's name, payload `{"output": output}`, and
+    /// `runnable_ref` set to the scorer: an op (`weave:///e/p/op/<name>:<digest>`, which then
+    /// needs [`NewFeedback::call_ref`], the scoring call) or an object
+    /// (`weave:///e/p/object/<name>:<digest>`). A ref that does not parse is reported when the
+    /// feedback is added.
+    pub fn runnable(runnable_ref: impl Into<String>, output: impl Into<Value>) -> NewFeedback {
+        let runnable_ref = runnable_ref.into();
+        let name = WeaveRef::parse(&runnable_ref)
+            .map(|r| r.name().to_string())
+            .unwrap_or_default();
+        let mut payload = Map::new();
+        payload.insert("output".into(), output.into());
+        NewFeedback::custom(format!("{RUNNABLE_PREFIX}{name}"), payload).runnable_ref(runnable_ref)
     }
 
     /// A note (`wandb.note.1`, `{"note": text}`); 1 to 1024 characters.
@@ -80,7 +100,8 @@ impl NewFeedback {
     }
 
     /// Reads one item of a JSON batch: `{"feedback_type": str, "payload": object?,
-    /// "creator": str?, "annotation_ref": str?, "id": str?}` (types as in
+    /// "creator": str?, "annotation_ref": str?, "runnable_ref": str?, "call_ref": str?,
+    /// "trigger_ref": str?, "queue_id": str?, "id": str?}` (types as in
     /// [`NewFeedback::of_type`]). Unknown keys are refused, so a typo cannot drop a field.
     pub fn from_value(item: &Value) -> Result<NewFeedback> {
         let bad = |m: &str| Error::InvalidArgument(format!("batch item: {m}"));
@@ -90,7 +111,15 @@ impl NewFeedback {
         if let Some(k) = obj.keys().find(|k| {
             !matches!(
                 k.as_str(),
-                "feedback_type" | "payload" | "creator" | "annotation_ref" | "id"
+                "feedback_type"
+                    | "payload"
+                    | "creator"
+                    | "annotation_ref"
+                    | "runnable_ref"
+                    | "call_ref"
+                    | "trigger_ref"
+                    | "queue_id"
+                    | "id"
             )
         }) {
             return Err(bad(&format!("unknown key {k:?}")));
@@ -111,7 +140,11 @@ impl NewFeedback {
         };
         let mut f = NewFeedback::of_type(feedback_type, payload)
             .creator(opt_str("creator")?)
-            .annotation_ref(opt_str("annotation_ref")?);
+            .annotation_ref(opt_str("annotation_ref")?)
+            .runnable_ref(opt_str("runnable_ref")?)
+            .call_ref(opt_str("call_ref")?)
+            .trigger_ref(opt_str("trigger_ref")?)
+            .queue_id(opt_str("queue_id")?);
         f.id = opt_str("id")?;
         Ok(f)
     }
@@ -138,6 +171,36 @@ impl NewFeedback {
     /// `Option`). Empty means none, as in the SDK.
     pub fn annotation_ref(mut self, r: impl OptionalText) -> Self {
         self.annotation_ref = r.into_option().filter(|s| !s.is_empty());
+        self
+    }
+
+    /// The scorer that produced this feedback (`runnable_ref`): an op or object version ref
+    /// named like the type's `<name>` in `wandb.runnable.<name>`. Only runnable feedback may
+    /// carry one. Empty means none.
+    pub fn runnable_ref(mut self, r: impl OptionalText) -> Self {
+        self.links.runnable_ref = non_empty(r);
+        self
+    }
+
+    /// The call that ran the scorer (`call_ref`), a call ref; required when the scorer is an
+    /// op. Only runnable feedback may carry one. Empty means none.
+    pub fn call_ref(mut self, r: impl OptionalText) -> Self {
+        self.links.call_ref = non_empty(r);
+        self
+    }
+
+    /// The monitor (an object version ref) whose trigger ran the scorer (`trigger_ref`). Only
+    /// runnable feedback may carry one. Empty means none.
+    pub fn trigger_ref(mut self, r: impl OptionalText) -> Self {
+        self.links.trigger_ref = non_empty(r);
+        self
+    }
+
+    /// The annotation queue this feedback was given in (`queue_id`). The server refuses an id
+    /// that is not one of the project's queues (`Rejected`, HTTP 400); the local store has no
+    /// queues and refuses every id. Empty means none.
+    pub fn queue_id(mut self, id: impl OptionalText) -> Self {
+        self.links.queue_id = non_empty(id);
         self
     }
 
@@ -195,7 +258,16 @@ impl NewFeedback {
         } else {
             Cow::Owned(self.merged_payload())
         };
+        let links = &self.links;
+        let is_runnable =
+            self.feedback_type.starts_with(validate::RUNNABLE) && self.annotation_ref.is_none();
         match self.origin {
+            Origin::Custom if is_runnable => validate::runnable(
+                &self.feedback_type,
+                links.runnable_ref.as_deref(),
+                links.call_ref.as_deref(),
+                &payload,
+            )?,
             Origin::Custom => {
                 validate::generic_add(
                     &self.feedback_type,
@@ -231,8 +303,12 @@ impl NewFeedback {
             ));
         }
         payload.values().try_for_each(validate::embedded_refs)?;
-        if let Some(c) = &self.creator {
-            validate::embedded_str_ref(c)?;
+        if !is_runnable && !self.feedback_type.starts_with(validate::ANNOTATION) {
+            validate::not_runnable(links)?;
+        }
+        validate::linked_refs(links)?;
+        for text in [&self.creator, &links.queue_id].into_iter().flatten() {
+            validate::embedded_str_ref(text)?;
         }
         validate::payload_size(&payload)?;
         // Written straight to text, without building a `Value` tree of the body first.
@@ -244,16 +320,21 @@ impl NewFeedback {
             feedback_type: &self.feedback_type,
             payload: &payload,
             annotation_ref: self.annotation_ref.as_deref(),
-            runnable_ref: None,
-            call_ref: None,
-            trigger_ref: None,
-            queue_id: None,
+            runnable_ref: links.runnable_ref.as_deref(),
+            call_ref: links.call_ref.as_deref(),
+            trigger_ref: links.trigger_ref.as_deref(),
+            queue_id: links.queue_id.as_deref(),
             wb_user_id: None,
             feedback_id: replacing,
         };
         serde_json::to_string(&body)
             .map_err(|e| Error::Internal(format!("encoding a create request: {e}")))
     }
+}
+
+/// Optional text, with an empty string meaning none (as the SDK and server treat these fields).
+fn non_empty(text: impl OptionalText) -> Option<String> {
+    text.into_option().filter(|s| !s.is_empty())
 }
 
 /// A create (or replace) request body, in the SDK's field order.
@@ -326,6 +407,24 @@ mod tests {
             body,
             r#"{"id":"0192f3b0-11aa-7c3d-8e5f-6a7b8c9d0e1f","project_id":"acme/chatbot","weave_ref":"weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd","creator":"Dana","feedback_type":"wandb.reaction.1","payload":{"emoji":"🎉"},"annotation_ref":null,"runnable_ref":null,"call_ref":null,"trigger_ref":null,"queue_id":null,"wb_user_id":null}"#
         );
+    }
+
+    #[test]
+    fn runnable_fields_are_sent() {
+        let target = WeaveRef::parse(CALL).unwrap();
+        let body = NewFeedback::runnable("weave:///acme/chatbot/op/judge:abc", json!([1]))
+            .call_ref(CALL)
+            .trigger_ref("")
+            .queue_id("q")
+            .request(&target, "i", None)
+            .unwrap();
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["feedback_type"], "wandb.runnable.judge");
+        assert_eq!(v["payload"], json!({"output": [1]}));
+        assert_eq!(v["runnable_ref"], "weave:///acme/chatbot/op/judge:abc");
+        assert_eq!(v["call_ref"], CALL);
+        assert_eq!(v["trigger_ref"], Value::Null, "empty means none");
+        assert_eq!(v["queue_id"], "q");
     }
 
     #[test]

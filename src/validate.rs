@@ -16,6 +16,13 @@ pub const MAX_PAYLOAD_CHARS: usize = 1_048_576;
 /// Longest note the server stores, in code points.
 pub const MAX_NOTE_CHARS: usize = 1024;
 
+/// Types of annotation feedback start with this (then `.<name>`).
+pub const ANNOTATION: &str = "wandb.annotation";
+/// Types of runnable (scorer) feedback start with this (then `.<name>`).
+pub const RUNNABLE: &str = "wandb.runnable";
+/// `wandb.runnable.`: a runnable type is this followed by the scorer's name.
+pub const RUNNABLE_PREFIX: &str = "wandb.runnable.";
+
 const RESERVED: &str = "Feedback type cannot start with \"wandb\", it is reserved for annotation feedback.Provide an annotation_ref <entity/project/object/name:digest> to add annotation feedback.";
 const ANNOTATION_FORMAT: &str = "To add annotation feedback, feedback_type must conform to the format: 'wandb.annotation.<name>'.";
 const ANNOTATION_REF_KIND: &str = "annotation_ref must be a valid object ref, eg weave:///<entity>/<project>/object/<name>:<digest>";
@@ -72,6 +79,104 @@ pub fn generic_add(
         )));
     }
     Ok(Some(parsed))
+}
+
+/// The refs a runnable (scorer) result carries, and the annotation queue it came from; each
+/// `None` when absent (an empty string counts as absent, as on the server).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Links {
+    pub runnable_ref: Option<String>,
+    pub call_ref: Option<String>,
+    pub trigger_ref: Option<String>,
+    pub queue_id: Option<String>,
+}
+
+/// The server's rules for runnable feedback (`wandb.runnable.<name>`), in the server's order
+/// (`validate_feedback_create_req` in `weave/trace_server/feedback.py`), with its messages.
+pub fn runnable(
+    feedback_type: &str,
+    runnable_ref: Option<&str>,
+    call_ref: Option<&str>,
+    payload: &Map<String, Value>,
+) -> Result<()> {
+    let Some(name) = feedback_type.strip_prefix(RUNNABLE_PREFIX) else {
+        return Err(Error::InvalidFeedback(format!(
+            "Invalid runnable feedback type: {feedback_type}"
+        )));
+    };
+    let Some(r) = runnable_ref else {
+        return Err(Error::InvalidFeedback(
+            "runnable_ref is required for runnable feedback".into(),
+        ));
+    };
+    let parsed = strict_ref("runnable_ref", r, &[RefKind::Op, RefKind::Object])?;
+    if parsed.name() != name {
+        return Err(Error::InvalidFeedback(format!(
+            "runnable_ref must point to an object with name {name}"
+        )));
+    }
+    if parsed.kind() == RefKind::Op && call_ref.is_none() {
+        return Err(Error::InvalidFeedback(
+            "call_ref is required for runnable feedback on ops".into(),
+        ));
+    }
+    if !payload.contains_key("output") {
+        return Err(Error::InvalidFeedback(format!(
+            "Invalid payload for feedback_type {feedback_type}: output Field required"
+        )));
+    }
+    Ok(())
+}
+
+/// Feedback that is neither runnable nor annotation feedback carries no runnable refs.
+pub fn not_runnable(links: &Links) -> Result<()> {
+    for (field, value) in [
+        ("runnable_ref", &links.runnable_ref),
+        ("call_ref", &links.call_ref),
+        ("trigger_ref", &links.trigger_ref),
+    ] {
+        if value.is_some() {
+            return Err(Error::InvalidFeedback(format!(
+                "{field} is not allowed for non-runnable feedback"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The shapes the server requires of the runnable refs, whatever the type: `runnable_ref` an
+/// op or object version, `call_ref` a call, `trigger_ref` an object (or op) version.
+pub fn linked_refs(links: &Links) -> Result<()> {
+    if let Some(r) = &links.runnable_ref {
+        strict_ref("runnable_ref", r, &[RefKind::Op, RefKind::Object])?;
+    }
+    if let Some(r) = &links.call_ref {
+        strict_ref("call_ref", r, &[RefKind::Call])?;
+    }
+    if let Some(r) = &links.trigger_ref {
+        // The server asks for an object ref; an op ref is one too (its class derives from it).
+        strict_ref("trigger_ref", r, &[RefKind::Object, RefKind::Op])?;
+    }
+    Ok(())
+}
+
+/// A ref as the server parses it once stored (`ensure_ref_is_valid`): one of `kinds`, and for
+/// objects and ops an explicit version and well-formed edge pairs.
+fn strict_ref(field: &str, r: &str, kinds: &[RefKind]) -> Result<WeaveRef> {
+    let parsed = WeaveRef::parse(r)?;
+    if !kinds.contains(&parsed.kind()) {
+        let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        let article = if kinds[0] == RefKind::Call { "a" } else { "an" };
+        return Err(Error::InvalidRef(format!(
+            "{field} must be {article} {} ref: {r}",
+            names.join(" or ")
+        )));
+    }
+    if matches!(parsed.kind(), RefKind::Object | RefKind::Op) {
+        check_strict_object_ref(&parsed)
+            .map_err(|why| Error::InvalidRef(format!("{field} {why}: {r}")))?;
+    }
+    Ok(parsed)
 }
 
 /// Server rules for notes: 1 to 1024 characters (code points).

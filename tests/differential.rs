@@ -31,6 +31,20 @@ fn create(id: &str, feedback_type: &str, payload: Value) -> Value {
     json!({"id": id, "project_id": "P", "weave_ref": CALL, "feedback_type": feedback_type, "payload": payload})
 }
 
+/// A one-step case: a create of `feedback_type` with `fields` (the runnable refs) and `payload`.
+fn runnable_case(
+    name: &'static str,
+    feedback_type: &str,
+    fields: Value,
+    payload: Value,
+) -> (&'static str, Vec<Step>) {
+    let mut body = json!({"project_id": "P", "weave_ref": CALL, "feedback_type": feedback_type, "payload": payload});
+    for (k, v) in fields.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    (name, vec![Same("/feedback/create", body)])
+}
+
 /// Rows of many types: the data every query case runs on.
 fn seed() -> Vec<Step> {
     vec![
@@ -434,6 +448,117 @@ fn cases() -> Vec<(&'static str, Vec<Step>)> {
                 json!({"project_id": "P", "weave_ref": CALL, "feedback_type": "custom",
             "trigger_ref": "weave:///P/object/t:abc", "payload": {}}),
             )],
+        ),
+        runnable_case(
+            "runnable type without a dot",
+            "wandb.runnablex",
+            json!({"runnable_ref": "weave:///P/object/judge:abc"}),
+            json!({"output": 1}),
+        ),
+        runnable_case(
+            "runnable ref to a call",
+            "wandb.runnable.judge",
+            json!({"runnable_ref": CALL}),
+            json!({"output": 1}),
+        ),
+        runnable_case(
+            "runnable ref without a version",
+            "wandb.runnable.judge",
+            json!({"runnable_ref": "weave:///P/object/judge"}),
+            json!({"output": 1}),
+        ),
+        runnable_case(
+            "runnable ref with an odd edge path",
+            "wandb.runnable.judge",
+            json!({"runnable_ref": "weave:///P/object/judge:abc/key/x/"}),
+            json!({"output": 1}),
+        ),
+        runnable_case(
+            "runnable ref with a bad list index",
+            "wandb.runnable.judge",
+            json!({"runnable_ref": "weave:///P/object/judge:abc/index/x"}),
+            json!({"output": 1}),
+        ),
+        runnable_case(
+            "runnable ref to another name",
+            "wandb.runnable.judge",
+            json!({"runnable_ref": "weave:///P/op/other:abc", "call_ref": CALL}),
+            json!({"output": 1}),
+        ),
+        runnable_case(
+            "runnable payload without output",
+            "wandb.runnable.judge",
+            json!({"runnable_ref": "weave:///P/object/judge:abc"}),
+            json!({"score": 1}),
+        ),
+        runnable_case(
+            "runnable with an annotation ref",
+            "wandb.runnable.judge",
+            json!({"runnable_ref": "weave:///P/object/judge:abc", "annotation_ref": "weave:///P/object/judge:abc"}),
+            json!({"output": 1}),
+        ),
+        runnable_case(
+            "runnable call_ref that is not a call",
+            "wandb.runnable.judge",
+            json!({"runnable_ref": "weave:///P/op/judge:abc", "call_ref": "weave:///P/object/judge:abc"}),
+            json!({"output": 1}),
+        ),
+        runnable_case(
+            "runnable trigger_ref that is a call",
+            "wandb.runnable.judge",
+            json!({"runnable_ref": "weave:///P/object/judge:abc", "trigger_ref": CALL}),
+            json!({"output": 1}),
+        ),
+        runnable_case(
+            "runnable trigger_ref without a version",
+            "wandb.runnable.judge",
+            json!({"runnable_ref": "weave:///P/object/judge:abc", "trigger_ref": "weave:///P/object/mon"}),
+            json!({"output": 1}),
+        ),
+        runnable_case(
+            "runnable_ref on a note",
+            "wandb.note.1",
+            json!({"runnable_ref": "weave:///P/object/judge:abc"}),
+            json!({"note": "x"}),
+        ),
+        runnable_case(
+            "call_ref on a runnable-looking custom type",
+            "wandb.custom",
+            json!({"call_ref": CALL}),
+            json!({}),
+        ),
+        (
+            "runnable on an op with every ref is stored and read back",
+            vec![
+                Same(
+                    "/feedback/create",
+                    json!({"id": "ro", "project_id": "P", "weave_ref": CALL, "feedback_type": "wandb.runnable.judge",
+                "runnable_ref": "weave:///P/op/judge:abc", "call_ref": CALL2,
+                "trigger_ref": "weave:///P/op/monitor:v1/attr/x", "payload": {"output": {"score": 0.5}}}),
+                ),
+                Same(
+                    "/feedback/create",
+                    json!({"id": "rm", "project_id": "P", "weave_ref": CALL, "feedback_type": "wandb.runnable.judge",
+                "runnable_ref": "weave:///P/object/judge:abc/key/%zz", "call_ref": "weave:///P/call/x/ignored",
+                "trigger_ref": "weave:///P/object/monitor:v1/", "payload": {"output": null}}),
+                ),
+                Same("/feedback/query", json!({"project_id": "P"})),
+            ],
+        ),
+        (
+            "refs with malformed escapes are stored and matched as written",
+            vec![
+                Same(
+                    "/feedback/create",
+                    json!({"id": "pz", "project_id": "P", "weave_ref": "weave:///P/object/o:v/key/%zz%4%FF",
+                "feedback_type": "custom", "payload": {}}),
+                ),
+                Same(
+                    "/feedback/query",
+                    json!({"project_id": "P", "query": {"$expr": {"$eq": [{"$getField": "weave_ref"},
+                        {"$literal": "weave:///P/object/o:v/key/%zz%4%FF"}]}}}),
+                ),
+            ],
         ),
         (
             "queue that does not exist",

@@ -15,6 +15,7 @@
 //! - [`client`], [`query`], [`cursor`], [`feedbacks`]: the exports, by handle; [`get`]
 //!   (by id, by reaction), [`query_settings`] (settings after `_new`) and [`collection`]
 //!   (`_len`, `_get`) add to the query handles.
+//! - [`refs`]: refs built from their parts (no handle).
 //!
 //! Pointer arguments follow one rule, stated in the header's conventions rather than in a
 //! `# Safety` section on every export: each is NULL (reported as an error, never a crash) or
@@ -40,6 +41,7 @@ pub mod feedbacks;
 pub mod get;
 pub mod query;
 pub mod query_settings;
+pub mod refs;
 
 pub(crate) use args::*;
 pub(crate) use boundary::{drop_payload, finish};
@@ -53,6 +55,7 @@ pub use feedbacks::*;
 pub use get::*;
 pub use query::*;
 pub use query_settings::*;
+pub use refs::*;
 pub use status::*;
 
 /// Major version of this library, as in Cargo.toml (a unit test keeps them equal). With

@@ -260,6 +260,62 @@ pub unsafe extern "C" fn weave_ref_feedback_query_add(
     })
 }
 
+/// Adds a scorer's result, as the Python SDK's `apply_scorer` stores it: type
+/// `wandb.runnable.<name>` after the scorer's name, payload `{"output": <output_json>}`.
+///
+/// - `runnable_ref`: the scorer, an op (`weave:///e/p/op/<name>:<digest>`) or object
+///   (`weave:///e/p/object/<name>:<digest>`) version ref.
+/// - `output_json`: any JSON value (not only an object); malformed JSON gives
+///   `WEAVE_STATUS_INVALID_ARGUMENT`.
+/// - `call_ref` (optional): the call that ran the scorer; required for an op scorer.
+/// - `trigger_ref` (optional): the monitor (an object version ref) that triggered it.
+/// - `creator` and `out_id` (optional): as for `weave_ref_feedback_query_add`.
+///
+/// Empty optional strings mean absent. The server's rules for runnable feedback are checked
+/// first, with its messages: a ref of the wrong kind or without a version gives
+/// `WEAVE_STATUS_INVALID_REF`, a scorer named unlike the type, an op scorer without
+/// `call_ref` `WEAVE_STATUS_INVALID_FEEDBACK`. Other fields (`queue_id`) go through
+/// `weave_ref_feedback_query_add_batch`. Clears the cache on success. Network call: blocks.
+#[no_mangle]
+#[must_use]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn weave_ref_feedback_query_add_runnable(
+    query: *mut weave_ref_feedback_query,
+    runnable_ref: *const c_char,
+    output_json: *const c_char,
+    call_ref: *const c_char,
+    trigger_ref: *const c_char,
+    creator: *const c_char,
+    out_id: *mut *mut c_char,
+    out_error: *mut *mut weave_error,
+) -> weave_status {
+    ffi_status!("weave_ref_feedback_query_add_runnable", out_error, {
+        // SAFETY: NULL or a live handle; its lock serialises calls.
+        let query = unsafe { arg_ref(query, "query") }?;
+        // SAFETY: NULL or NUL-terminated strings.
+        let runnable_ref = unsafe { arg_str(runnable_ref, "runnable_ref") }?;
+        // SAFETY: as above.
+        let output = unsafe { arg_str(output_json, "output_json") }?;
+        let output: serde_json::Value = serde_json::from_str(output).map_err(|e| {
+            crate::Error::InvalidArgument(format!("output_json is not valid JSON: {e}"))
+        })?;
+        // SAFETY: as above.
+        let call_ref = unsafe { opt_str(call_ref, "call_ref") }?;
+        // SAFETY: as above.
+        let trigger_ref = unsafe { opt_str(trigger_ref, "trigger_ref") }?;
+        // SAFETY: as above.
+        let creator = unsafe { opt_str(creator, "creator") }?;
+        // SAFETY: NULL or valid for a write.
+        let out_id = unsafe { Out::optional(out_id) };
+        let feedback = NewFeedback::runnable(runnable_ref, output)
+            .call_ref(call_ref)
+            .trigger_ref(trigger_ref)
+            .creator(creator);
+        set_id(out_id, locked(&query.query).add(feedback)?);
+        Ok(())
+    })
+}
+
 /// Adds a note (`wandb.note.1`, payload `{"note": note}`): 1 to 1024 characters, otherwise
 /// `WEAVE_STATUS_INVALID_FEEDBACK`. `creator` and `out_id` are optional, as for
 /// `weave_ref_feedback_query_add`. Clears the cache on success. Network call: blocks.
@@ -315,7 +371,10 @@ pub unsafe extern "C" fn weave_ref_feedback_query_add_reaction(
 
 /// Adds many rows in one request (`/feedback/batch/create`). `items_json` is a JSON array of
 /// objects `{"feedback_type": string, "payload": object?, "creator": string?,
-/// "annotation_ref": string?, "id": string?}`; unknown keys are refused, and each item follows
+/// "annotation_ref": string?, "runnable_ref": string?, "call_ref": string?,
+/// "trigger_ref": string?, "queue_id": string?, "id": string?}` (a `wandb.runnable.<name>`
+/// item follows the rules of `weave_ref_feedback_query_add_runnable`; the three refs only on
+/// such items); unknown keys are refused, and each item follows
 /// the rules of its type (notes and reactions as in `weave_ref_feedback_query_add_note` and
 /// `_add_reaction`, other types as in `weave_ref_feedback_query_add`).
 ///

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use super::answer::{bad, reason, Answer};
 use super::request::CreateReq;
 use super::{emoji, pyrepr, LOCAL_USER_ID};
-use crate::refs::{RefKind, WeaveRef};
+use crate::refs::{check_strict_object_ref, RefKind, WeaveRef};
 
 /// A row as stored.
 pub(super) struct Row {
@@ -82,6 +82,10 @@ fn ensure_ref(r: &str, kinds: &[RefKind]) -> Result<WeaveRef, Answer> {
             "Invalid ref: {r}, expected ({})",
             names.join(", ")
         )));
+    }
+    // Stored refs are parsed strictly: `name:version` and edge/value pairs.
+    if matches!(parsed.kind(), RefKind::Object | RefKind::Op) {
+        check_strict_object_ref(&parsed).map_err(|why| bad(format!("Invalid ref: {r}, {why}")))?;
     }
     Ok(parsed)
 }
@@ -235,7 +239,8 @@ pub(super) fn prepare_row(req: &CreateReq) -> Result<Row, Answer> {
         ensure_ref(r, &[RefKind::Call])?;
     }
     if let Some(r) = req.trigger_ref.as_deref().filter(|s| !s.is_empty()) {
-        ensure_ref(r, &[RefKind::Object])?;
+        // An op ref is an object ref to the server (its class derives from the object's).
+        ensure_ref(r, &[RefKind::Object, RefKind::Op])?;
     }
     if let Some(q) = req.queue_id.as_deref().filter(|s| !s.is_empty()) {
         return Err(bad(format!("Queue {q} not found or has been deleted")));

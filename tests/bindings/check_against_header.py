@@ -107,6 +107,8 @@ NOT_YET_BOUND = {"weave_feedback_cursor_new", "weave_feedback_cursor_next", "wea
                  "weave_ref_feedback_query_set_show_refs",
                  "weave_feedback_query_len", "weave_feedback_query_get",
                  "weave_ref_feedback_query_len", "weave_ref_feedback_query_get"}
+NOT_YET_BOUND |= {"weave_ref_build_call", "weave_ref_build_object", "weave_ref_build_op", "weave_ref_build_table"}
+NOT_YET_BOUND |= {"weave_ref_feedback_query_add_runnable"}
 
 
 def coverage(texts: dict[str, str]) -> list[str]:

@@ -93,6 +93,7 @@ build() { # build OUT SRC [extra flags...]
 }
 step "build c_api" build "$out/c_api" "$here/c_api.c"
 step "build threads" build "$out/threads" "$here/threads.c"
+step "build writing" build "$out/writing" "$here/writing.c"
 step "build quickstart" build "$out/quickstart" examples/c/quickstart.c
 build_cxx() { # the quick start is what C users copy, into C++ too: no C-only constructs
     "$CXX" -std=c++11 -Wall -Wextra -Werror -g -O1 -I"$repo/include" -x c++ \
@@ -118,6 +119,7 @@ step "build own_sqlite (libweave_feedback.a + system libsqlite3)" build_own_sqli
 if [ "${WEAVE_C_SKIP_ASAN:-0}" != 1 ]; then
     step "build c_api (ASan+UBSan)" build "$out/c_api_asan" "$here/c_api.c" "${SAN[@]}"
     step "build threads (ASan+UBSan)" build "$out/threads_asan" "$here/threads.c" "${SAN[@]}"
+    step "build writing (ASan+UBSan)" build "$out/writing_asan" "$here/writing.c" "${SAN[@]}"
     step "build quickstart (ASan+UBSan)" build "$out/quickstart_asan" examples/c/quickstart.c "${SAN[@]}"
     step "build local_store (ASan+UBSan)" build "$out/local_store_asan" "$here/local_store.c" "${SAN[@]}"
     step "build reading (ASan+UBSan)" build "$out/reading_asan" "$here/reading.c" "${SAN[@]}"
@@ -204,6 +206,7 @@ step "c_api" "$out/c_api"
 step "reading (server)" "$out/reading" "$WEAVE_TEST_BASE_URL"
 step "reading (local store)" "$out/reading" "sqlite::memory:"
 step "threads" "$out/threads"
+step "writing" "$out/writing"
 step "quickstart" quickstart "$out/quickstart"
 quickstart_failures "" "$out/quickstart"
 quickstart_failures " (C++)" "$out/quickstart_cxx"
@@ -215,6 +218,7 @@ if [ "${WEAVE_C_SKIP_VALGRIND:-0}" != 1 ]; then
     step "reading (server) under valgrind" "${VALGRIND[@]}" "$out/reading" "$WEAVE_TEST_BASE_URL"
     step "reading (local store) under valgrind" "${VALGRIND[@]}" "$out/reading" "sqlite::memory:"
     step "threads under valgrind" "${VALGRIND[@]}" "$out/threads"
+    step "writing under valgrind" "${VALGRIND[@]}" "$out/writing"
     step "local_store under valgrind" local_store local-valgrind "${VALGRIND[@]}" "$out/local_store"
     step "quickstart under valgrind" quickstart "${VALGRIND[@]}" "$out/quickstart"
     quickstart_failures " under valgrind" "${VALGRIND_FAILS[@]}" "$out/quickstart"
@@ -236,6 +240,7 @@ if [ "${WEAVE_C_SKIP_ASAN:-0}" != 1 ]; then
     step "threads with ASan+UBSan" "$out/threads_asan"
     step "reading (server) with ASan+UBSan" "$out/reading_asan" "$WEAVE_TEST_BASE_URL"
     step "reading (local store) with ASan+UBSan" "$out/reading_asan" "sqlite::memory:"
+    step "writing with ASan+UBSan" "$out/writing_asan"
     step "local_store with ASan+UBSan" local_store local-asan "$out/local_store_asan"
     step "quickstart with ASan+UBSan" quickstart "$out/quickstart_asan"
     quickstart_failures " with ASan+UBSan" "$out/quickstart_asan"

@@ -263,7 +263,7 @@ fn server_dir() -> PathBuf {
 }
 
 /// The venv's python: `$WEAVE_TEST_PYTHON`, else the last stdout line of setup_venv.sh (run once).
-fn python_path() -> &'static str {
+pub fn python_path() -> &'static str {
     static PYTHON: OnceLock<String> = OnceLock::new();
     PYTHON.get_or_init(|| {
         if let Ok(p) = std::env::var("WEAVE_TEST_PYTHON") {

@@ -4,10 +4,16 @@
 //! refs by exact string equality, so re-serialising (`object/foo` → `object/foo:latest`) would
 //! silently split one target's feedback in two.
 //!
-//! Two deliberate differences from the SDK, both rejecting strings that could only fail later:
-//! an empty entity or project (the SDK fails on the first request instead), and a percent escape
-//! in an edge value that is not `%XX` or does not decode to UTF-8 (the SDK keeps it literally or
-//! replaces it with U+FFFD, storing feedback under a path nobody meant).
+//! Extra path parts are decoded as the SDK decodes them (Python's `urllib.parse.unquote`): a `%`
+//! that starts no valid escape stays as it is, and escapes that are not UTF-8 become U+FFFD. The
+//! SDK stores and matches such refs by their original string, and so does this crate.
+//!
+//! One deliberate difference from the SDK: an empty entity or project is refused here (the SDK
+//! accepts the string and fails on the first request instead).
+//!
+//! `build` makes refs from their parts, as the SDK's `ObjectRef(...).uri` and friends do.
+
+mod build;
 
 use std::fmt;
 use std::str::FromStr;
@@ -100,7 +106,7 @@ impl WeaveRef {
                 }
                 (first.to_string(), None, Vec::new())
             }
-            RefKind::Call => (first.to_string(), None, decode_extra(&segs[4..], uri)?),
+            RefKind::Call => (first.to_string(), None, decode_extra(&segs[4..])),
             RefKind::Object | RefKind::Op => {
                 let (name, version) = match first.rsplit_once(':') {
                     Some((n, v)) => (n, v),
@@ -112,7 +118,7 @@ impl WeaveRef {
                 (
                     name.to_string(),
                     Some(version.to_string()),
-                    decode_extra(&segs[4..], uri)?,
+                    decode_extra(&segs[4..]),
                 )
             }
         };
@@ -209,17 +215,16 @@ pub(crate) fn check_strict_object_ref(r: &WeaveRef) -> std::result::Result<(), S
     if !r.has_explicit_version() {
         return Err("must name a version (name:digest)".into());
     }
-    let mut extra: &[String] = &r.extra;
-    if extra.last().is_some_and(|e| e.is_empty()) && !extra.len().is_multiple_of(2) {
-        extra = &extra[..extra.len() - 1];
-    }
+    // The server reads `name:version/` (one empty part) as no extra parts; any other empty
+    // part counts.
+    let extra: &[String] = if r.extra == [""] { &[] } else { &r.extra };
     if !extra.len().is_multiple_of(2) {
         return Err("extra path parts must be edge/value pairs".into());
     }
     for (i, pair) in extra.chunks(2).enumerate() {
         match pair[0].as_str() {
             "key" | "attr" | "id" => {}
-            "index" if pair[1].parse::<i64>().is_ok() => {}
+            "index" if is_python_int(&pair[1]) => {}
             "index" => return Err(format!("invalid list index at pair {i}: {:?}", pair[1])),
             other => return Err(format!("invalid edge name at pair {i}: {other:?}")),
         }
@@ -227,11 +232,18 @@ pub(crate) fn check_strict_object_ref(r: &WeaveRef) -> std::result::Result<(), S
     Ok(())
 }
 
-fn decode_extra(parts: &[&str], uri: &str) -> Result<Vec<String>> {
-    parts
-        .iter()
-        .map(|p| unescape_edge_value(p).map_err(|why| Error::InvalidRef(format!("{why} in {uri}"))))
-        .collect()
+/// Whether Python's `int(text)` accepts `text` (ASCII digits): surrounding whitespace, a sign,
+/// digits with single `_` between them, any length.
+fn is_python_int(text: &str) -> bool {
+    let t = text.trim();
+    let t = t.strip_prefix(['+', '-']).unwrap_or(t);
+    !t.is_empty()
+        && t.split('_')
+            .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn decode_extra(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|p| unquote_edge_value(p)).collect()
 }
 
 /// Percent-encodes an edge value as the SDK does: every UTF-8 byte except `A-Za-z0-9_.-~`.
@@ -247,7 +259,41 @@ pub fn escape_edge_value(value: &str) -> String {
     out
 }
 
-/// Decodes `%XX` escapes; a malformed escape or a result that is not UTF-8 is an error.
+/// Decodes an edge value as the SDK does (Python's `urllib.parse.unquote`): `%XX` escapes
+/// become bytes, a `%` not followed by two hex digits stays as it is, and bytes that are not
+/// UTF-8 become U+FFFD (one per maximal invalid sequence, as Python's `errors="replace"`).
+pub fn unquote_edge_value(value: &str) -> String {
+    if !value.contains('%') {
+        return value.to_string();
+    }
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = || {
+            let h = bytes.get(i + 1..i + 3)?;
+            let d = |c: u8| (c as char).to_digit(16);
+            Some((d(h[0])? * 16 + d(h[1])?) as u8)
+        };
+        match (bytes[i], hex()) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    // Unescaped text is UTF-8 already; only escaped bytes can be invalid, and a raw character
+    // never continues an escaped sequence (it starts with a lead byte), so decoding the whole
+    // buffer replaces exactly what Python replaces escape run by escape run.
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Decodes `%XX` escapes strictly: a malformed escape or a result that is not UTF-8 is an
+/// error (refs themselves are decoded leniently, with [`unquote_edge_value`]).
 pub fn unescape_edge_value(value: &str) -> std::result::Result<String, String> {
     let bytes = value.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -346,18 +392,6 @@ mod tests {
             ),
             ("weave:////chatbot/call/x", "entity must be non-empty"),
             ("weave:///acme//call/x", "project must be non-empty"),
-            (
-                "weave:///acme/chatbot/object/a:b/key/%zz",
-                "bad percent escape",
-            ),
-            (
-                "weave:///acme/chatbot/object/a:b/key/%4",
-                "bad percent escape",
-            ),
-            (
-                "weave:///acme/chatbot/object/a:b/key/%FF",
-                "do not decode to UTF-8",
-            ),
             ("weave-trace-internal:///UHJvag==/call/x", "Invalid URI"),
             ("", "Invalid URI"),
         ];
@@ -366,6 +400,23 @@ mod tests {
             assert!(matches!(err, Error::InvalidRef(_)), "{input}");
             assert!(err.to_string().contains(want), "{input}: {err}");
         }
+    }
+
+    #[test]
+    fn malformed_escapes_are_kept_as_the_sdk_keeps_them() {
+        for (uri, extra) in [
+            ("weave:///e/p/object/o:v/key/%zz", "%zz"),
+            ("weave:///e/p/object/o:v/key/%4", "%4"),
+            ("weave:///e/p/object/o:v/key/100%", "100%"),
+            ("weave:///e/p/object/o:v/key/%FF", "\u{FFFD}"),
+            ("weave:///e/p/object/o:v/key/%E2%82%41", "\u{FFFD}A"),
+        ] {
+            let r = WeaveRef::parse(uri).unwrap();
+            assert_eq!(r.as_str(), uri);
+            assert_eq!(r.extra(), ["key", extra], "{uri}");
+        }
+        let r = WeaveRef::parse("weave:///e/p/call/x/key/%zz").unwrap();
+        assert_eq!(r.canonical_uri(), "weave:///e/p/call/x/key/%25zz");
     }
 
     #[test]
@@ -381,14 +432,25 @@ mod tests {
     fn strict_rules_for_annotation_refs() {
         let ok = WeaveRef::parse("weave:///e/p/object/spec:abc").unwrap();
         assert!(check_strict_object_ref(&ok).is_ok());
-        let ok = WeaveRef::parse("weave:///e/p/object/spec:abc/").unwrap();
-        assert!(check_strict_object_ref(&ok).is_ok());
+        for ok in [
+            "weave:///e/p/object/spec:abc/",
+            "weave:///e/p/op/spec:abc/key/%zz",
+            "weave:///e/p/object/spec:abc/index/%20+1_000",
+            "weave:///e/p/object/spec:abc/index/-99999999999999999999999",
+        ] {
+            let r = WeaveRef::parse(ok).unwrap();
+            assert!(check_strict_object_ref(&r).is_ok(), "{ok}");
+        }
         for bad in [
             "weave:///e/p/object/spec",
             "weave:///e/p/call/x",
             "weave:///e/p/object/spec:abc/oops",
             "weave:///e/p/object/spec:abc/edge/x",
             "weave:///e/p/object/spec:abc/index/x",
+            "weave:///e/p/object/spec:abc/key/x/",
+            "weave:///e/p/object/spec:abc/index/1__0",
+            "weave:///e/p/object/spec:abc/index/_1",
+            "weave:///e/p/object/spec:abc/index/-",
         ] {
             let r = WeaveRef::parse(bad).unwrap();
             assert!(check_strict_object_ref(&r).is_err(), "{bad}");
