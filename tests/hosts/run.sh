@@ -5,7 +5,8 @@
 #   - every binding's weave_status list equals the header's, and it binds every function the
 #     header declares (tests/bindings/check_against_header.py, with a self-test);
 #   - Go: `go vet`, then `go test -race` in module mode (cgo flags from pkg-config, plus the
-#     README's rpath line), then the quick start;
+#     README's rpath line), then the quick start; then a new module outside the checkout that
+#     gets the package the way bindings/go/README.md says (a `replace`), offline;
 #   - Ruby: `gem build`, `gem install` into a temporary GEM_HOME, its tests, the quick start;
 #   - Python: `pip install` into a fresh venv, its tests, the quick start.
 # Each against the test server (tests/server/).
@@ -117,6 +118,33 @@ go_suite() {
         quickstart go "$out/go-quickstart"
 }
 step "Go: go vet, go test -race (module mode, pkg-config), quick start" go_suite
+
+# The README's way to use the module from a program of one's own: the module path has no
+# host, so `go get` alone refuses it (without any network) and a `replace` to a checkout
+# makes it resolve.
+go_consumer() {
+    have_go || return 1
+    local dir="$out/go-consumer" gomodpath
+    gomodpath="$(sed -n 's/^module //p' bindings/go/go.mod)"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    printf '%s\n' 'package main' '' 'import (' '	"fmt"' '' "	weavefeedback \"$gomodpath\"" ')' '' \
+        'func main() { fmt.Println("weave-feedback", weavefeedback.Version()) }' >"$dir/main.go"
+    (
+        cd "$dir" || exit 1
+        export GOPROXY=off GOFLAGS= CGO_LDFLAGS="$rpath"
+        go mod init example.com/consumer >/dev/null 2>&1 || exit 1
+        if go get "$gomodpath" >get.log 2>&1; then
+            echo "go get $gomodpath without a replace succeeded"
+            exit 1
+        fi
+        cat get.log
+        go mod edit -replace "$gomodpath=$repo/bindings/go" && go get "$gomodpath" &&
+            go vet ./... && go build -o consumer . && ./consumer | tee run.log &&
+            grep -qx "weave-feedback $(pkg-config --modversion weave-feedback)" run.log
+    )
+}
+step "Go: a module outside the checkout uses the package through the README's replace" go_consumer
 reset_server
 
 # ------------------------------------------------------------------------------ Ruby

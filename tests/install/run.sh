@@ -98,7 +98,7 @@ stripped() { # install-strip: no debug sections left, the same exports, programs
         { cat "$out/strip.log"; return 1; }
     echo "libweave_feedback.a: $(stat -c %s "$prefix/lib/libweave_feedback.a") bytes," \
         "$(debug_sections "$prefix/lib/libweave_feedback.a") debug sections installed;" \
-        "$(stat -c %s "$lib/libweave_feedback.a") bytes, $(debug_sections "$lib/libweave_feedback.a") stripped"
+        "after install-strip: $(stat -c %s "$lib/libweave_feedback.a") bytes, $(debug_sections "$lib/libweave_feedback.a") debug sections"
     # The plain install's archive carries debug sections (else this step would show nothing).
     [ "$(debug_sections "$prefix/lib/libweave_feedback.a")" -gt 0 ] ||
         { echo "the plain install has no debug sections to strip"; return 1; }
