@@ -4,8 +4,8 @@
 // It links the installed library through pkg-config (`#cgo pkg-config: weave-feedback`):
 // install it first with `make install` at the repository root (see README.md).
 //
-// Memory: every type that owns a C handle (Client, RefFeedbackQuery, FeedbackQuery, Feedbacks)
-// has an idempotent Close; call it (usually with defer). A finalizer frees a handle that was
+// Memory: every type that owns a C handle (Client, RefFeedbackQuery, FeedbackQuery, Cursor,
+// Feedbacks) has an idempotent Close; call it (usually with defer). A finalizer frees a handle that was
 // never closed, but only as a backstop: it runs whenever the garbage collector gets to it.
 // Everything else (Feedback rows, errors, ids, tables) is copied into Go memory at once.
 //

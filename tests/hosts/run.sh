@@ -5,7 +5,8 @@
 #   - every binding's weave_status list equals the header's, and it binds every function the
 #     header declares (tests/bindings/check_against_header.py, with a self-test);
 #   - Go: `go vet`, then `go test -race` in module mode (cgo flags from pkg-config, plus the
-#     README's rpath line), then the quick start;
+#     README's rpath line), then the quick start; then a new module outside the checkout that
+#     gets the package the way bindings/go/README.md says (a `replace`), offline;
 #   - Ruby: `gem build`, `gem install` into a temporary GEM_HOME, its tests, the quick start;
 #   - Python: `pip install` into a fresh venv, its tests, the quick start.
 # Each against the test server (tests/server/).
@@ -106,6 +107,13 @@ go_suite() {
     # Module mode, offline: the module has no dependencies.
     export GOPROXY=off GOSUMDB=off GOFLAGS=-mod=mod GO111MODULE=on CGO_ENABLED=1
     export CGO_LDFLAGS="$rpath"
+    # Go's build cache does not notice a changed C header (`go help cache`): a reinstalled
+    # library with new version macros would be tested against the old cgo build. The flags
+    # are part of the cache key, so naming the installed header's hash in them rebuilds the
+    # package whenever the header changes (the macro itself is unused).
+    local header_sum
+    header_sum="$(sha256sum "$(pkg-config --variable=includedir weave-feedback)/weave_feedback.h" | cut -c1-16)"
+    export CGO_CFLAGS="-O2 -g -DWEAVE_FEEDBACK_HEADER_SHA256_16=0x$header_sum"
     if [ -z "${HOME:-}" ] || [ ! -w "${HOME:-/nonexistent}" ]; then
         export GOCACHE="$repo/target/go-cache" GOPATH="$repo/target/go-path"
     fi
@@ -117,6 +125,33 @@ go_suite() {
         quickstart go "$out/go-quickstart"
 }
 step "Go: go vet, go test -race (module mode, pkg-config), quick start" go_suite
+
+# The README's way to use the module from a program of one's own: the module path has no
+# host, so `go get` alone refuses it (without any network) and a `replace` to a checkout
+# makes it resolve.
+go_consumer() {
+    have_go || return 1
+    local dir="$out/go-consumer" gomodpath
+    gomodpath="$(sed -n 's/^module //p' bindings/go/go.mod)"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    printf '%s\n' 'package main' '' 'import (' '	"fmt"' '' "	weavefeedback \"$gomodpath\"" ')' '' \
+        'func main() { fmt.Println("weave-feedback", weavefeedback.Version()) }' >"$dir/main.go"
+    (
+        cd "$dir" || exit 1
+        export GOPROXY=off GOFLAGS= CGO_LDFLAGS="$rpath"
+        go mod init example.com/consumer >/dev/null 2>&1 || exit 1
+        if go get "$gomodpath" >get.log 2>&1; then
+            echo "go get $gomodpath without a replace succeeded"
+            exit 1
+        fi
+        cat get.log
+        go mod edit -replace "$gomodpath=$repo/bindings/go" && go get "$gomodpath" &&
+            go vet ./... && go build -o consumer . && ./consumer | tee run.log &&
+            grep -qx "weave-feedback $(pkg-config --modversion weave-feedback)" run.log
+    )
+}
+step "Go: a module outside the checkout uses the package through the README's replace" go_consumer
 reset_server
 
 # ------------------------------------------------------------------------------ Ruby

@@ -6,11 +6,14 @@
 #   - pkg-config: a C program built with `cc $(pkg-config --cflags --libs weave-feedback)` plus
 #     the README's rpath line, and the C quick start linked fully statically with
 #     `cc -static $(pkg-config --static --cflags --libs weave-feedback)`;
-#   - CMake: a C++ program built with find_package(WeaveFeedback), against the shared and the
-#     static imported target; a version the package cannot satisfy must fail;
+#   - make install-strip (no debug sections, the same exports, C programs still link) and
+#     make uninstall (every installed file removed, other files kept; with PREFIX and DESTDIR);
+#   - CMake: a C++ program built with find_package(WeaveFeedback MAJOR.MINOR), against the
+#     shared and the static imported target; a later minor or another major must fail;
 # each program then run against the test server (tests/server/), with no LD_LIBRARY_PATH.
 #
-# Usage: tests/install/run.sh   (needs make, cc, c++, cmake, pkg-config, readelf, nm)
+# Versions come from Cargo.toml: a release bump needs no edit here.
+# Usage: tests/install/run.sh   (needs make, cc, c++, cmake, pkg-config, readelf, nm, strip)
 # The last line is "install: N passed, M failed".
 set -uo pipefail
 
@@ -60,9 +63,9 @@ step "SONAME is libweave_feedback.so.$major" soname
 header_functions() {
     sed -n 's/^.*[ *]\(weave_[a-z0-9_]*\)(.*/\1/p' include/weave_feedback.h | sort -u
 }
-exports() {
-    nm -D --defined-only "$prefix/lib/libweave_feedback.so.$version" | awk '{print $3}' | sort -u \
-        >"$out/exports.txt"
+exports() { # exports [PREFIX]
+    local lib="${1:-$prefix}/lib/libweave_feedback.so.$version"
+    nm -D --defined-only "$lib" | awk '{print $3}' | sort -u >"$out/exports.txt"
     header_functions >"$out/header-functions.txt"
     if grep -v '^weave_' "$out/exports.txt"; then
         echo "^ exported symbols not named weave_*"
@@ -86,6 +89,80 @@ staged() { # DESTDIR puts the same tree under the staging directory; files name 
             "$stage/opt/weave/lib/cmake/WeaveFeedback/WeaveFeedbackConfig.cmake"
 }
 step "make install DESTDIR=<stage> PREFIX=/opt/weave" staged
+
+# ------------------------------------------------------------------------------ install-strip
+debug_sections() { readelf -S -W "$1" 2>/dev/null | grep -c ' \.debug_'; }
+stripped() { # install-strip: no debug sections left, the same exports, programs still link
+    local sp="$out/strip-prefix" lib="$out/strip-prefix/lib"
+    make --no-print-directory install-strip PREFIX="$sp" >"$out/strip.log" 2>&1 ||
+        { cat "$out/strip.log"; return 1; }
+    echo "libweave_feedback.a: $(stat -c %s "$prefix/lib/libweave_feedback.a") bytes," \
+        "$(debug_sections "$prefix/lib/libweave_feedback.a") debug sections installed;" \
+        "after install-strip: $(stat -c %s "$lib/libweave_feedback.a") bytes, $(debug_sections "$lib/libweave_feedback.a") debug sections"
+    # The plain install's archive carries debug sections (else this step would show nothing).
+    [ "$(debug_sections "$prefix/lib/libweave_feedback.a")" -gt 0 ] ||
+        { echo "the plain install has no debug sections to strip"; return 1; }
+    local f
+    for f in "$lib/libweave_feedback.so.$version" "$lib/libweave_feedback.a"; do
+        [ "$(debug_sections "$f")" = 0 ] || { echo "debug sections left in $f"; return 1; }
+    done
+    if readelf -S -W "$lib/libweave_feedback.so.$version" | grep -q ' \.symtab '; then
+        echo "the shared library still has a symbol table (.symtab)"
+        return 1
+    fi
+    exports "$sp" || return 1
+    # A program links against each stripped library and runs (no network needed).
+    # shellcheck disable=SC2046
+    "$CC" -std=c11 -Wall -Wextra -Werror "$here/version_check.c" \
+        $(PKG_CONFIG_PATH="$lib/pkgconfig" pkg-config --cflags --libs weave-feedback) \
+        "-Wl,-rpath,$lib" -o "$out/version_check_stripped" &&
+        needs "$out/version_check_stripped" "libweave_feedback.so.$major" &&
+        "$out/version_check_stripped" || return 1
+    # shellcheck disable=SC2046
+    "$CC" -static -std=c11 -Wall -Wextra -Werror "$here/version_check.c" \
+        $(PKG_CONFIG_PATH="$lib/pkgconfig" pkg-config --static --cflags --libs weave-feedback) \
+        -o "$out/version_check_stripped_static" 2>"$out/strip-static.log" ||
+        { cat "$out/strip-static.log"; return 1; }
+    "$out/version_check_stripped_static"
+}
+
+# ------------------------------------------------------------------------------ uninstall
+our_files() { (cd "$1" && find . ! -type d | sort); }
+uninstalled() { # uninstall removes every file install put there, and nothing else
+    local up="$out/uninstall-prefix" stage="$out/uninstall-stage"
+    make --no-print-directory install PREFIX="$up" >"$out/uninstall.log" 2>&1 ||
+        { cat "$out/uninstall.log"; return 1; }
+    our_files "$up" >"$out/installed-files.txt"
+    printf '%s\n' ./include/weave_feedback.h ./lib/cmake/WeaveFeedback/WeaveFeedbackConfig.cmake \
+        ./lib/cmake/WeaveFeedback/WeaveFeedbackConfigVersion.cmake ./lib/libweave_feedback.a \
+        ./lib/libweave_feedback.so "./lib/libweave_feedback.so.$major" \
+        "./lib/libweave_feedback.so.$version" ./lib/pkgconfig/weave-feedback.pc |
+        sort >"$out/expected-files.txt"
+    diff "$out/expected-files.txt" "$out/installed-files.txt" ||
+        { echo "make install put other files than these (< expected, > installed)"; return 1; }
+    echo "$(wc -l <"$out/installed-files.txt") files and links installed"
+    # Someone else's files in the same directories must survive.
+    mkdir -p "$up/lib/cmake/Other" && touch "$up/include/other.h" "$up/lib/libother.so" \
+        "$up/lib/pkgconfig/other.pc" "$up/lib/cmake/Other/OtherConfig.cmake"
+    make --no-print-directory uninstall PREFIX="$up" >>"$out/uninstall.log" 2>&1 ||
+        { cat "$out/uninstall.log"; return 1; }
+    local left
+    left="$(our_files "$up")"
+    if [ "$left" != "$(printf '%s\n' ./include/other.h ./lib/cmake/Other/OtherConfig.cmake \
+        ./lib/libother.so ./lib/pkgconfig/other.pc)" ]; then
+        echo "after uninstall the prefix holds:"
+        echo "$left"
+        return 1
+    fi
+    [ ! -e "$up/lib/cmake/WeaveFeedback" ] || { echo "lib/cmake/WeaveFeedback is left"; return 1; }
+    # The same with DESTDIR: the staging tree ends with no file.
+    make --no-print-directory install PREFIX=/opt/weave DESTDIR="$stage" >>"$out/uninstall.log" 2>&1 &&
+        [ "$(our_files "$stage" | wc -l)" = "$(wc -l <"$out/installed-files.txt")" ] &&
+        make --no-print-directory uninstall PREFIX=/opt/weave DESTDIR="$stage" >>"$out/uninstall.log" 2>&1 ||
+        { cat "$out/uninstall.log"; return 1; }
+    left="$(our_files "$stage")"
+    [ -z "$left" ] || { echo "after uninstall DESTDIR=<stage>, the stage holds:"; echo "$left"; return 1; }
+}
 
 pc() {
     [ "$(pkg-config --modversion weave-feedback)" = "$version" ] &&
@@ -127,10 +204,17 @@ build_quickstart_static() {
 }
 step "build the C quick start with -static \$(pkg-config --static ...)" build_quickstart_static
 
+step "make install-strip: no debug sections, the same exports, C programs link (shared, static) and run" stripped
+step "make uninstall (PREFIX, then DESTDIR): every installed file removed, other files kept" uninstalled
+
+# The C++ consumer asks for the installed MAJOR.MINOR (from Cargo.toml, so a release needs no
+# edit here); a later minor or another major must be refused.
+minor="${version#*.}"
+minor="${minor%%.*}"
 cmake_build() {
     rm -rf "$out/cmake"
     cmake -S "$here/cmake" -B "$out/cmake" -DCMAKE_PREFIX_PATH="$prefix" \
-        -DCMAKE_BUILD_TYPE=Release >"$out/cmake.log" 2>&1 &&
+        -DWEAVE_FIND_VERSION="$major.$minor" -DCMAKE_BUILD_TYPE=Release >"$out/cmake.log" 2>&1 &&
         cmake --build "$out/cmake" >>"$out/cmake.log" 2>&1 ||
         { cat "$out/cmake.log"; return 1; }
     needs "$out/cmake/app_shared" "libweave_feedback.so.$major" || return 1
@@ -139,20 +223,19 @@ cmake_build() {
         return 1
     fi
 }
-step "CMake find_package(WeaveFeedback 0.1): C++, shared and static targets" cmake_build
-cmake_wrong_version() { # the version file must refuse another major
-    local dir="$out/cmake-v9"
-    mkdir -p "$dir"
-    sed 's/find_package(WeaveFeedback 0.1 REQUIRED)/find_package(WeaveFeedback 9.0 REQUIRED)/' \
-        "$here/cmake/CMakeLists.txt" >"$dir/CMakeLists.txt"
-    cp "$here/cmake/app.cpp" "$dir/"
-    if cmake -S "$dir" -B "$dir/build" -DCMAKE_PREFIX_PATH="$prefix" >"$dir/log" 2>&1; then
-        echo "find_package(WeaveFeedback 9.0) succeeded against $version"
+step "CMake find_package(WeaveFeedback $major.$minor): C++, shared and static targets" cmake_build
+cmake_wrong_version() { # cmake_wrong_version X.Y: the version file must refuse it
+    local dir="$out/cmake-$1"
+    rm -rf "$dir"
+    if cmake -S "$here/cmake" -B "$dir" -DCMAKE_PREFIX_PATH="$prefix" -DWEAVE_FIND_VERSION="$1" \
+        >"$out/cmake-$1.log" 2>&1; then
+        echo "find_package(WeaveFeedback $1) succeeded against $version"
         return 1
     fi
-    grep -q "WeaveFeedbackConfigVersion.cmake\|version" "$dir/log"
+    grep -q "WeaveFeedbackConfigVersion.cmake\|version" "$out/cmake-$1.log"
 }
-step "CMake find_package(WeaveFeedback 9.0) is refused" cmake_wrong_version
+step "CMake find_package(WeaveFeedback $((major + 1)).0) is refused" cmake_wrong_version "$((major + 1)).0"
+step "CMake find_package(WeaveFeedback $major.$((minor + 1))) is refused" cmake_wrong_version "$major.$((minor + 1))"
 
 # ------------------------------------------------------------------------------ run
 api_key="install-test-key-$RANDOM$RANDOM"

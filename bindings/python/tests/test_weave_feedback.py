@@ -297,6 +297,77 @@ class WeaveFeedbackTest(unittest.TestCase):
             with limited.refresh() as rows:
                 self.assertEqual(len(rows), 3)
 
+    # ------------------------------------------------------------------ pages (cursor)
+
+    def seed_project(self, n: int):
+        project = f"pages-{uuid.uuid4().hex}"
+        q = self.client.ref_feedback_query(new_ref(project))
+        self.addCleanup(q.close)
+        ids = q.add_batch([{"feedback_type": "helpfulness", "payload": {"score": i}}
+                           for i in range(n)])
+        self.assertEqual(len(ids), n)
+        return project, q, ids
+
+    def walk(self, pages, page_size: int, between=None) -> list:
+        """The ids of every page, in order, checking each page's size and the (created_at, id)
+        order; `between` runs after the first page."""
+        seen, last = [], None
+        for number, page in enumerate(pages):
+            with page:
+                self.assertTrue(1 <= len(page) <= page_size, f"page {number}: {len(page)} rows")
+                for row in page:
+                    key = (row.created, row.id)
+                    self.assertTrue(last is None or key > last, f"{key} after {last}")
+                    seen.append(row.id)
+                    last = key
+            if number == 0 and between:
+                between()
+        return seen
+
+    def query_requests(self) -> int:
+        return control("/__test/stats")["requests"].get("/feedback/query", 0)
+
+    def test_pages_walk_every_row_once(self) -> None:
+        """23 rows in pages of 5: every row exactly once, in order, although a row of the first
+        page is purged and a row is added after it."""
+        project, ref, ids = self.seed_project(23)
+        added = []
+        with self.client.feedback_query("python-tests", project) as q:
+            before = self.query_requests()
+            pages = q.pages(5)
+            seen = self.walk(pages, 5, lambda: (ref.purge(ids[0]),
+                                                added.append(ref.add_note("added meanwhile"))))
+        self.assertEqual(sorted(seen), sorted(ids + added))  # each once: no skip, no repeat
+        self.assertEqual(seen[-1], added[0], "the row added during the walk is not last")
+        # 24 rows: four full pages, then a short one, which ends the walk.
+        self.assertEqual(self.query_requests() - before, 5)
+        self.assertTrue(pages.closed, "the finished walk did not free its cursor")
+        self.assertEqual(list(pages), [])
+
+    def test_pages_offset_limit_and_errors(self) -> None:
+        project, _, ids = self.seed_project(12)
+        with self.client.feedback_query("python-tests", project) as q:
+            in_order = self.walk(q.pages(12), 12)
+            self.assertEqual(sorted(in_order), sorted(ids))
+            self.assert_error(wf.Status.INVALID_ARGUMENT, q.pages, 0)
+            self.assertRaises(ValueError, q.pages, -1)
+        # Offset and limit bound the whole walk, not each page.
+        with self.client.feedback_query("python-tests", project, offset=2, limit=7) as q:
+            self.assertEqual(self.walk(q.pages(3), 3), in_order[2:9])
+            with q.pages(3) as pages:
+                pass
+            self.assertRaises(wf.ClosedError, next, pages)
+
+        # A failed page raises WeaveError and ends the walk.
+        with wf.Client(base_url=BASE_URL, api_key=API_KEY, max_retries=0) as client:
+            with client.feedback_query("python-tests", project) as q:
+                pages = q.pages(4)
+                self.assertEqual(len(next(pages)), 4)
+                self.set_faults(fail_first=100, fail_status=500, routes=["/feedback/query"])
+                self.assert_error(wf.Status.SERVER, next, pages, http_status=500)
+                self.assertRaises(StopIteration, next, pages)
+                self.assertTrue(pages.closed)
+
     def test_client_options(self) -> None:
         e = self.assert_error(wf.Status.INVALID_ARGUMENT, wf.Client,
                               base_url="http://weave.invalid", api_key="k")

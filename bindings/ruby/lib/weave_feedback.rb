@@ -18,6 +18,8 @@
 # number of threads; queries and results may be shared too (a Mutex serialises calls on a
 # query, which the C library requires, and `close` waits for the call in flight).
 #
+# Walking many rows in flat memory: FeedbackQuery#each_page (lib/weave_feedback/pages.rb).
+#
 # The library (installed with `make install`) is loaded from $WEAVE_FEEDBACK_LIB if set, else
 # from the libdir that `pkg-config weave-feedback` names, else as libweave_feedback.so.0 from
 # the loader's path (ldconfig, LD_LIBRARY_PATH).
@@ -530,3 +532,5 @@ module WeaveFeedback
                      "#{ABI_MAJOR}.x, found #{version}"
   end
 end
+
+require_relative "weave_feedback/pages"

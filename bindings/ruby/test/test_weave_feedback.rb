@@ -303,6 +303,93 @@ class WeaveFeedbackTest < Minitest::Test
     assert_equal 3, limited.refresh.size
   end
 
+  # ------------------------------------------------------------------ pages (cursor)
+
+  def seed_project(count)
+    project = "pages-#{SecureRandom.hex(8)}"
+    q = @client.ref_feedback_query(new_ref(project))
+    ids = q.add_batch(Array.new(count) { |i| { feedback_type: "helpfulness", payload: { score: i } } })
+    assert_equal count, ids.size
+    [project, q, ids]
+  end
+
+  def query_requests
+    control("/__test/stats")["requests"].fetch("/feedback/query", 0)
+  end
+
+  # The ids of every page, in order, checking each page's size and the (created_at, id) order;
+  # `between` runs after the first page.
+  def walk(pages, page_size, between = nil)
+    seen = []
+    last = nil
+    pages.each_with_index do |page, number|
+      assert_includes 1..page_size, page.size, "page #{number}"
+      page.each do |row|
+        key = [row.created_time, row.id]
+        assert last.nil? || (key <=> last) == 1, "#{key} after #{last}"
+        seen << row.id
+        last = key
+      end
+      page.close
+      between&.call if number.zero?
+    end
+    seen
+  end
+
+  # 23 rows in pages of 5: every row exactly once, in order, although a row of the first page
+  # is purged and a row is added after it.
+  def test_each_page_walks_every_row_once
+    project, ref, ids = seed_project(23)
+    q = @client.feedback_query("ruby-tests", project)
+    before = query_requests
+    added = nil
+    seen = walk(q.each_page(5), 5, lambda {
+      ref.purge(ids[0])
+      added = ref.add_note("added meanwhile")
+    })
+    assert_equal (ids + [added]).sort, seen.sort # each once: no skip, no repeat
+    assert_equal added, seen.last, "the row added during the walk is not last"
+    assert_equal 5, query_requests - before # four full pages, then a short one ends the walk
+    # each_page with a block, and Enumerable over the pages: a new walk each time.
+    assert_equal 23, q.each_page(10).sum(&:size)
+    count = 0
+    assert_same q, q.each_page(7) { |page| count += page.size }
+    assert_equal 23, count
+  ensure
+    ref&.close
+    q&.close
+  end
+
+  def test_pages_offset_limit_and_errors
+    project, ref, ids = seed_project(12)
+    q = @client.feedback_query("ruby-tests", project)
+    in_order = walk(q.pages(12), 12)
+    assert_equal ids.sort, in_order.sort
+    assert_raises(WeaveFeedback::InvalidArgumentError) { q.pages(0) }
+    assert_raises(ArgumentError) { q.pages(-1) }
+    # Offset and limit bound the whole walk, not each page.
+    limited = @client.feedback_query("ruby-tests", project, offset: 2, limit: 7)
+    assert_equal in_order[2, 7], walk(limited.pages(3), 3)
+    closed = limited.pages(3) { |pages| pages }
+    assert_raises(WeaveFeedback::ClosedError) { closed.next_page }
+    # Enumerable over each_page: first stops after one page (the block form closes the cursor).
+    assert_equal 3, limited.each_page(3).first.size
+
+    # A failed page raises Error and ends the walk.
+    WeaveFeedback::Client.open(base_url: BASE_URL, api_key: API_KEY, max_retries: 0) do |client|
+      pages = client.feedback_query("ruby-tests", project).pages(4)
+      assert_equal 4, pages.next_page.size
+      set_faults(fail_first: 100, fail_status: 500, routes: ["/feedback/query"])
+      e = assert_raises(WeaveFeedback::ServerError) { pages.next_page }
+      assert_equal 500, e.http_status
+      assert_nil pages.next_page
+      assert pages.closed?
+    end
+  ensure
+    ref&.close
+    q&.close
+  end
+
   def test_client_options
     e = assert_raises(WeaveFeedback::InvalidArgumentError) do
       WeaveFeedback::Client.new(base_url: "http://weave.invalid", api_key: "k")

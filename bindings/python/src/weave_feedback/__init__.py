@@ -14,6 +14,9 @@ weakref.finalize as the backstop: it holds the raw pointer, never the object. Ow
 (`char **` outputs) are copied and freed with weave_string_free; rows, ids, tables and errors
 are copied into Python objects at once.
 
+Walking many rows: FeedbackQuery.pages(n) (module _pages) yields pages of n rows in flat
+memory.
+
 Threads: ctypes releases the GIL during every foreign call, so network calls do not stop other
 Python threads. A Client may be shared by any number of threads; a lock serialises calls on
 a query (as the C library does) and close() waits for the call in flight.
@@ -503,6 +506,14 @@ class FeedbackQuery(_Fetching):
     def __init__(self, ptr: Any) -> None:
         super().__init__(ptr, _query_free)
 
+    def pages(self, page_size: int) -> Pages:
+        """Walks every row, page_size rows per request (0 raises WeaveError(INVALID_ARGUMENT)):
+        an iterator of pages (Feedbacks), in created_at then id order; rows added or deleted
+        during the walk are never skipped or repeated. The query's filter applies, its offset
+        skips rows before the first page, its limit bounds the whole walk; its cache is not
+        used. Nothing is fetched until the first page is asked for."""
+        return Pages._start(self, page_size)
+
 
 @dataclass(frozen=True)
 class Feedback:
@@ -578,3 +589,7 @@ def _payload(payload: Any) -> Optional[str]:
     if payload is None or isinstance(payload, str):
         return payload
     return json.dumps(payload)
+
+
+# The page cursor lives in its own module; it needs the helpers above.
+from ._pages import Pages  # noqa: E402
