@@ -760,6 +760,94 @@ enum weave_status weave_feedback_query_refs(struct weave_feedback_query *query,
 void weave_feedback_query_free(struct weave_feedback_query *query);
 
 /**
+ * Skips the first `offset` rows (negative: not set). Clears the cache.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_feedback_query_set_offset(struct weave_feedback_query *query,
+                                                  int64_t offset,
+                                                  struct weave_error **out_error);
+
+/**
+ * Returns at most `limit` rows (negative: not set). Clears the cache.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_feedback_query_set_limit(struct weave_feedback_query *query,
+                                                 int64_t limit,
+                                                 struct weave_error **out_error);
+
+/**
+ * Shows or hides the Ref column in `weave_feedbacks_format_table` of the results. Clears the
+ * cache.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_feedback_query_set_show_refs(struct weave_feedback_query *query,
+                                                     bool show_refs,
+                                                     struct weave_error **out_error);
+
+/**
+ * Orders the rows: `sort_json` is a JSON array of `{"field": …, "direction": "asc"|"desc"}`,
+ * the keys in turn; a field is a column (`created_at`, `feedback_type`, …) or a payload path
+ * (`payload.score`: rows with the path first, then by number, then by text). NULL restores
+ * the default, `created_at` ascending; `[]` asks for no order. Malformed JSON, other keys, or
+ * an unknown field (`Unknown field: <name>`) give `WEAVE_STATUS_INVALID_ARGUMENT` and leave
+ * the query as it was. A query sorted otherwise than by `created_at` ascending is fetched in
+ * one request by `_execute` and cannot make a `weave_feedback_cursor`. Clears the cache.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_feedback_query_set_sort_by(struct weave_feedback_query *query,
+                                                   const char *sort_json,
+                                                   struct weave_error **out_error);
+
+/**
+ * Asks for these fields only: `fields_json` is a JSON array of column names and payload paths
+ * (`["id", "payload.score"]`); NULL or `[]` means whole rows. An unknown field gives
+ * `WEAVE_STATUS_INVALID_ARGUMENT` (`Unknown field: <name>`) and leaves the query as it was.
+ * Projected rows are not whole feedback rows: read them with
+ * `weave_feedback_query_fetch_projected`; `_execute`, `_refresh`, `_refs`, `_len`, `_get` and
+ * a cursor refuse such a query with `WEAVE_STATUS_INVALID_ARGUMENT`. Clears the cache.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_feedback_query_set_fields(struct weave_feedback_query *query,
+                                                  const char *fields_json,
+                                                  struct weave_error **out_error);
+
+/**
+ * The rows with only the fields set by `weave_feedback_query_set_fields` (whole rows
+ * without), as a JSON array of objects exactly as the server sent them: a column keeps its
+ * name, a payload path such as `payload.score` is its own key. `*out_json` is an owned
+ * string, freed with `weave_string_free`. One request each call, nothing cached. Network
+ * call: blocks.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_feedback_query_fetch_projected(struct weave_feedback_query *query,
+                                                       char **out_json,
+                                                       struct weave_error **out_error);
+
+/**
+ * Skips the first `offset` rows on the ref (negative: not set). Clears the cache.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_ref_feedback_query_set_offset(struct weave_ref_feedback_query *query,
+                                                      int64_t offset,
+                                                      struct weave_error **out_error);
+
+/**
+ * Returns at most `limit` rows on the ref (negative: not set). Clears the cache.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_ref_feedback_query_set_limit(struct weave_ref_feedback_query *query,
+                                                     int64_t limit,
+                                                     struct weave_error **out_error);
+
+/**
+ * Shows or hides the Ref column in the table of the ref's rows. Clears the cache.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_ref_feedback_query_set_show_refs(struct weave_ref_feedback_query *query,
+                                                         bool show_refs,
+                                                         struct weave_error **out_error);
+
+/**
  * A query over the feedback on one ref: a call (`weave:///entity/project/call/<id>`), an
  * object or op version (`weave:///entity/project/object/<name>:<digest>`), or a table row.
  * Nothing is fetched yet.
@@ -944,94 +1032,6 @@ enum weave_status weave_ref_feedback_query_refs(struct weave_ref_feedback_query 
  * Frees a ref query. Does nothing when `query` is NULL. Results it returned stay valid.
  */
 void weave_ref_feedback_query_free(struct weave_ref_feedback_query *query);
-
-/**
- * Skips the first `offset` rows (negative: not set). Clears the cache.
- */
-WEAVE_MUST_USE
-enum weave_status weave_feedback_query_set_offset(struct weave_feedback_query *query,
-                                                  int64_t offset,
-                                                  struct weave_error **out_error);
-
-/**
- * Returns at most `limit` rows (negative: not set). Clears the cache.
- */
-WEAVE_MUST_USE
-enum weave_status weave_feedback_query_set_limit(struct weave_feedback_query *query,
-                                                 int64_t limit,
-                                                 struct weave_error **out_error);
-
-/**
- * Shows or hides the Ref column in `weave_feedbacks_format_table` of the results. Clears the
- * cache.
- */
-WEAVE_MUST_USE
-enum weave_status weave_feedback_query_set_show_refs(struct weave_feedback_query *query,
-                                                     bool show_refs,
-                                                     struct weave_error **out_error);
-
-/**
- * Orders the rows: `sort_json` is a JSON array of `{"field": …, "direction": "asc"|"desc"}`,
- * the keys in turn; a field is a column (`created_at`, `feedback_type`, …) or a payload path
- * (`payload.score`: rows with the path first, then by number, then by text). NULL restores
- * the default, `created_at` ascending; `[]` asks for no order. Malformed JSON, other keys, or
- * an unknown field (`Unknown field: <name>`) give `WEAVE_STATUS_INVALID_ARGUMENT` and leave
- * the query as it was. A query sorted otherwise than by `created_at` ascending is fetched in
- * one request by `_execute` and cannot make a `weave_feedback_cursor`. Clears the cache.
- */
-WEAVE_MUST_USE
-enum weave_status weave_feedback_query_set_sort_by(struct weave_feedback_query *query,
-                                                   const char *sort_json,
-                                                   struct weave_error **out_error);
-
-/**
- * Asks for these fields only: `fields_json` is a JSON array of column names and payload paths
- * (`["id", "payload.score"]`); NULL or `[]` means whole rows. An unknown field gives
- * `WEAVE_STATUS_INVALID_ARGUMENT` (`Unknown field: <name>`) and leaves the query as it was.
- * Projected rows are not whole feedback rows: read them with
- * `weave_feedback_query_fetch_projected`; `_execute`, `_refresh`, `_refs`, `_len`, `_get` and
- * a cursor refuse such a query with `WEAVE_STATUS_INVALID_ARGUMENT`. Clears the cache.
- */
-WEAVE_MUST_USE
-enum weave_status weave_feedback_query_set_fields(struct weave_feedback_query *query,
-                                                  const char *fields_json,
-                                                  struct weave_error **out_error);
-
-/**
- * The rows with only the fields set by `weave_feedback_query_set_fields` (whole rows
- * without), as a JSON array of objects exactly as the server sent them: a column keeps its
- * name, a payload path such as `payload.score` is its own key. `*out_json` is an owned
- * string, freed with `weave_string_free`. One request each call, nothing cached. Network
- * call: blocks.
- */
-WEAVE_MUST_USE
-enum weave_status weave_feedback_query_fetch_projected(struct weave_feedback_query *query,
-                                                       char **out_json,
-                                                       struct weave_error **out_error);
-
-/**
- * Skips the first `offset` rows on the ref (negative: not set). Clears the cache.
- */
-WEAVE_MUST_USE
-enum weave_status weave_ref_feedback_query_set_offset(struct weave_ref_feedback_query *query,
-                                                      int64_t offset,
-                                                      struct weave_error **out_error);
-
-/**
- * Returns at most `limit` rows on the ref (negative: not set). Clears the cache.
- */
-WEAVE_MUST_USE
-enum weave_status weave_ref_feedback_query_set_limit(struct weave_ref_feedback_query *query,
-                                                     int64_t limit,
-                                                     struct weave_error **out_error);
-
-/**
- * Shows or hides the Ref column in the table of the ref's rows. Clears the cache.
- */
-WEAVE_MUST_USE
-enum weave_status weave_ref_feedback_query_set_show_refs(struct weave_ref_feedback_query *query,
-                                                         bool show_refs,
-                                                         struct weave_error **out_error);
 
 /**
  * Builds a call ref, `weave:///<entity>/<project>/call/<id>`, followed by the `extra_count`

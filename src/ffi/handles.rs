@@ -4,7 +4,8 @@
 use super::client::{weave_client, weave_client_options};
 use super::cursor::weave_feedback_cursor;
 use super::feedbacks::{weave_feedbacks, weave_refs};
-use super::query::{weave_feedback_query, weave_ref_feedback_query};
+use super::query::weave_feedback_query;
+use super::ref_query::weave_ref_feedback_query;
 
 /// Moves a handle to the heap and hands it to C (freed by the matching `_free`).
 pub(crate) fn into_handle<T: Handle>(value: T) -> *mut T {

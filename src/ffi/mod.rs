@@ -12,7 +12,7 @@
 //! - `fallible`: allocation that fails instead of aborting;
 //! - `args`: pointers and strings in, strings out;
 //! - `handles`: the live-handle registry;
-//! - [`client`], [`query`], [`cursor`], [`feedbacks`]: the exports, by handle; [`get`]
+//! - [`client`], [`query`], [`ref_query`], [`cursor`], [`feedbacks`]: the exports, by handle; [`get`]
 //!   (by id, by reaction), [`query_settings`] (settings after `_new`) and [`collection`]
 //!   (`_len`, `_get`) add to the query handles.
 //! - [`refs`]: refs built from their parts (no handle).
@@ -41,6 +41,7 @@ pub mod feedbacks;
 pub mod get;
 pub mod query;
 pub mod query_settings;
+pub mod ref_query;
 pub mod refs;
 
 pub(crate) use args::*;
@@ -55,6 +56,7 @@ pub use feedbacks::*;
 pub use get::*;
 pub use query::*;
 pub use query_settings::*;
+pub use ref_query::*;
 pub use refs::*;
 pub use status::*;
 
