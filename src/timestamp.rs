@@ -7,14 +7,54 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A UTC instant with the fraction digits the server gave.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Both texts live inline (at most 9 and 30 ASCII bytes): every row of a query answer has a
+/// timestamp, and two heap strings per row were a fifth of decoding's allocations.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Timestamp {
     /// Seconds since the Unix epoch, UTC.
     secs: i64,
     /// Fraction-of-second digits as received (0 to 9 of them).
-    fraction: String,
+    fraction: Ascii<9>,
     /// The RFC 3339 form, made once: rows are read far more often than built, and C borrows it.
-    rfc3339: String,
+    rfc3339: Ascii<30>,
+}
+
+/// Up to `N` ASCII bytes, inline; the bytes past `len` stay 0 so equality compares the text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Ascii<const N: usize> {
+    bytes: [u8; N],
+    len: u8,
+}
+
+impl<const N: usize> Ascii<N> {
+    const EMPTY: Ascii<N> = Ascii {
+        bytes: [0; N],
+        len: 0,
+    };
+
+    /// Appends `b` (ASCII); bytes past the capacity are dropped (callers never exceed it).
+    fn push(&mut self, b: u8) {
+        if let Some(slot) = self.bytes.get_mut(usize::from(self.len)) {
+            *slot = b;
+            self.len += 1;
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII is ever pushed, so this never fails.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Timestamp")
+            .field("secs", &self.secs)
+            .field("fraction", &self.fraction.as_str())
+            .field("rfc3339", &self.rfc3339.as_str())
+            .finish()
+    }
 }
 
 impl Timestamp {
@@ -47,7 +87,7 @@ impl Timestamp {
             return None;
         }
         let mut i = 19;
-        let mut fraction = String::new();
+        let mut fraction = Ascii::EMPTY;
         if b.get(i) == Some(&b'.') {
             i += 1;
             let start = i;
@@ -57,8 +97,7 @@ impl Timestamp {
             if i == start || i - start > 9 {
                 return None;
             }
-            // ASCII digits only, so this is valid UTF-8.
-            fraction = String::from_utf8_lossy(&b[start..i]).into_owned();
+            b[start..i].iter().for_each(|&d| fraction.push(d));
         }
         let offset_secs = match &b[i..] {
             [] | [b'Z'] | [b'z'] => 0,
@@ -99,14 +138,16 @@ impl Timestamp {
         let d = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or(Duration::ZERO);
-        Timestamp::new(d.as_secs() as i64, format!("{:06}", d.subsec_micros()))
+        let mut fraction = Ascii::EMPTY;
+        digits(&mut fraction, i64::from(d.subsec_micros()), 6);
+        Timestamp::new(d.as_secs() as i64, fraction)
     }
 
-    fn new(secs: i64, fraction: String) -> Timestamp {
+    fn new(secs: i64, fraction: Ascii<9>) -> Timestamp {
         let mut t = Timestamp {
             secs,
             fraction,
-            rfc3339: String::new(),
+            rfc3339: Ascii::EMPTY,
         };
         t.rfc3339 = t.format_rfc3339();
         t
@@ -114,39 +155,36 @@ impl Timestamp {
 
     /// RFC 3339 in UTC with `T` and `Z`; the fraction as given, omitted when it is all zeros.
     pub fn as_rfc3339(&self) -> &str {
-        &self.rfc3339
+        self.rfc3339.as_str()
     }
 
     /// [`Timestamp::as_rfc3339`], owned.
     pub fn to_rfc3339(&self) -> String {
-        self.rfc3339.clone()
+        self.rfc3339.as_str().to_string()
     }
 
-    fn format_rfc3339(&self) -> String {
+    /// The RFC 3339 text. Digit by digit: every row's timestamp goes through here. A year
+    /// outside 0-9999 (which `parse` refuses right after) gives a meaningless text, no panic.
+    fn format_rfc3339(&self) -> Ascii<30> {
         let (y, mo, d, h, mi, s) = self.civil();
-        if !(0..=9999).contains(&y) {
-            // Refused by `parse` right after; written as before.
-            return format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z");
+        let mut out = Ascii::EMPTY;
+        for (n, width, then) in [
+            (y, 4, b'-'),
+            (mo, 2, b'-'),
+            (d, 2, b'T'),
+            (h, 2, b':'),
+            (mi, 2, b':'),
+        ] {
+            digits(&mut out, n, width);
+            out.push(then);
         }
-        // Written digit by digit: every row's timestamp goes through here (the year is 0-9999).
-        let mut out = String::with_capacity(31);
-        let digits = |out: &mut String, n: i64, width: u32, then: Option<char>| {
-            for p in (0..width).rev() {
-                out.push(char::from(b'0' + (n / 10i64.pow(p) % 10) as u8));
-            }
-            out.extend(then);
-        };
-        digits(&mut out, y, 4, Some('-'));
-        digits(&mut out, mo, 2, Some('-'));
-        digits(&mut out, d, 2, Some('T'));
-        digits(&mut out, h, 2, Some(':'));
-        digits(&mut out, mi, 2, Some(':'));
-        digits(&mut out, s, 2, None);
-        if self.fraction.bytes().any(|c| c != b'0') {
-            out.push('.');
-            out.push_str(&self.fraction);
+        digits(&mut out, s, 2);
+        let fraction = self.fraction.as_str();
+        if fraction.bytes().any(|c| c != b'0') {
+            out.push(b'.');
+            fraction.bytes().for_each(|c| out.push(c));
         }
-        out.push('Z');
+        out.push(b'Z');
         out
     }
 
@@ -154,7 +192,7 @@ impl Timestamp {
     /// the fraction dropped when the microseconds are 0.
     pub fn to_table_cell(&self) -> String {
         let (y, mo, d, h, mi, s) = self.civil();
-        let mut micros: String = self.fraction.chars().take(6).collect();
+        let mut micros: String = self.fraction.as_str().chars().take(6).collect();
         while micros.len() < 6 {
             micros.push('0');
         }
@@ -175,6 +213,18 @@ impl Timestamp {
         let rem = self.secs.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
         (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
+    }
+}
+
+/// `n`'s last `width` decimal digits, zero-padded.
+fn digits<const N: usize>(out: &mut Ascii<N>, n: i64, width: u32) {
+    // Right to left by division by the constant 10 (a multiply), not by powers of ten.
+    let start = usize::from(out.len);
+    (0..width).for_each(|_| out.push(b'0'));
+    let mut n = n;
+    for slot in out.bytes[start..usize::from(out.len)].iter_mut().rev() {
+        *slot = b'0' + n.rem_euclid(10) as u8;
+        n /= 10;
     }
 }
 

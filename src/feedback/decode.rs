@@ -1,0 +1,265 @@
+//! Decoding `/feedback/query` answers straight into rows, in one pass, without a `Value` tree
+//! of the answer.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::{Feedback, Feedbacks};
+use crate::error::{Error, Result};
+use crate::timestamp::Timestamp;
+
+/// A row as sent. `created_at` is borrowed from the answer when it has no escapes (always, from
+/// Weave): only the last row's text is kept, so copying every row's was wasted.
+#[derive(Deserialize)]
+struct WireRow<'a> {
+    id: String,
+    project_id: String,
+    weave_ref: String,
+    #[serde(default)]
+    creator: Option<String>,
+    feedback_type: String,
+    #[serde(default)]
+    payload: Option<Map<String, Value>>,
+    #[serde(default)]
+    annotation_ref: Option<String>,
+    #[serde(default)]
+    runnable_ref: Option<String>,
+    #[serde(default)]
+    call_ref: Option<String>,
+    #[serde(default)]
+    trigger_ref: Option<String>,
+    #[serde(default)]
+    queue_id: Option<String>,
+    #[serde(default)]
+    wb_user_id: Option<String>,
+    #[serde(borrow)]
+    created_at: Cow<'a, str>,
+}
+
+impl Feedback {
+    /// Builds a row from one element of a query response.
+    pub fn from_value(v: Value) -> Result<Feedback> {
+        let row =
+            WireRow::deserialize(&v).map_err(|e| Error::decode(format!("feedback row: {e}")))?;
+        Feedback::from_wire(row)
+            .map(|(f, _)| f)
+            .map_err(|message| Error::decode(format!("feedback row: {message}")))
+    }
+
+    /// The row, and its `created_at` exactly as the server sent it (paging compares with it).
+    fn from_wire(row: WireRow<'_>) -> std::result::Result<(Feedback, Cow<'_, str>), String> {
+        let created_at = Timestamp::parse(&row.created_at)
+            .ok_or_else(|| format!("unreadable created_at {:?}", row.created_at))?;
+        let feedback = Feedback {
+            id: row.id,
+            project_id: row.project_id,
+            weave_ref: row.weave_ref,
+            creator: row.creator,
+            feedback_type: row.feedback_type,
+            payload: row.payload.unwrap_or_default(),
+            annotation_ref: row.annotation_ref,
+            runnable_ref: row.runnable_ref,
+            call_ref: row.call_ref,
+            trigger_ref: row.trigger_ref,
+            queue_id: row.queue_id,
+            wb_user_id: row.wb_user_id,
+            created_at,
+        };
+        Ok((feedback, row.created_at))
+    }
+}
+
+impl Feedbacks {
+    /// Decodes a `/feedback/query` response body (`{"result": [...]}`) straight into rows, in
+    /// one pass; unknown keys are ignored, anything else malformed is a [`Error::Decode`].
+    ///
+    /// Decoding needs up to about three times the body's size; when that much memory cannot
+    /// be reserved the answer is refused with [`Error::Decode`] rather than risking an
+    /// allocation failure that would abort the process.
+    pub fn from_query_response(body: &[u8], show_refs: bool) -> Result<Feedbacks> {
+        Feedbacks::from_query_page(body, show_refs).map(|(rows, _)| rows)
+    }
+
+    /// [`Feedbacks::from_query_response`], also giving the last row's `created_at` exactly as
+    /// the server sent it (the key the next page starts after).
+    pub(crate) fn from_query_page(
+        body: &[u8],
+        show_refs: bool,
+    ) -> Result<(Feedbacks, Option<String>)> {
+        reserve_probe(body.len().saturating_mul(DECODE_FACTOR)).map_err(|()| {
+            Error::decode(format!(
+                "an answer of {} bytes needs about {DECODE_FACTOR} times that in memory to \
+                 decode, and that much could not be reserved; use pages() to walk the rows",
+                body.len()
+            ))
+        })?;
+        // One UTF-8 check of the whole answer is far cheaper than serde_json's check of every
+        // string on its own; text that fails it goes to `from_slice` for the same error.
+        let seed = AnswerSeed {
+            capacity: body.len() / TYPICAL_ROW_BYTES,
+        };
+        let answer = match std::str::from_utf8(body) {
+            Ok(text) => read_answer(&mut serde_json::Deserializer::from_str(text), seed),
+            Err(_) => read_answer(&mut serde_json::Deserializer::from_slice(body), seed),
+        }
+        .map_err(|e| Error::decode(format!("query response: {e}")))?;
+        Ok((
+            Feedbacks::new(answer.rows, show_refs),
+            answer.last_created_at,
+        ))
+    }
+}
+
+/// Peak memory of decoding rows, as a multiple of the answer's size (rows with realistic
+/// payloads measure below this).
+const DECODE_FACTOR: usize = 3;
+
+/// Whether `bytes` could be allocated now; the memory is released at once.
+fn reserve_probe(bytes: usize) -> std::result::Result<(), ()> {
+    let mut probe: Vec<u8> = Vec::new();
+    probe.try_reserve_exact(bytes).map_err(|_| ())
+}
+
+/// `seed` over the whole input, then only whitespace (as `serde_json::from_str` checks).
+fn read_answer<'de, R: serde_json::de::Read<'de>>(
+    d: &mut serde_json::Deserializer<R>,
+    seed: AnswerSeed,
+) -> serde_json::Result<Answer> {
+    let answer = serde::de::DeserializeSeed::deserialize(seed, &mut *d)?;
+    d.end()?;
+    Ok(answer)
+}
+
+/// The size of a typical row in an answer (a note with all 13 keys measures about 410 bytes):
+/// the row list is sized from the answer's length, so it is not regrown and copied as it fills.
+const TYPICAL_ROW_BYTES: usize = 400;
+
+/// The `/feedback/query` answer, `{"result": [...]}`; other keys are skipped.
+struct Answer {
+    rows: Vec<Feedback>,
+    /// The last row's `created_at` as sent.
+    last_created_at: Option<String>,
+}
+
+/// Reads an [`Answer`]; `capacity` is the number of rows expected.
+struct AnswerSeed {
+    capacity: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for AnswerSeed {
+    type Value = Answer;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Answer, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for AnswerSeed {
+    type Value = Answer;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("struct QueryResponse")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Answer, A::Error> {
+        let mut answer = None;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if key != "result" {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            } else if answer.is_some() {
+                return Err(serde::de::Error::duplicate_field("result"));
+            } else {
+                answer = Some(map.next_value_seed(RowsSeed {
+                    capacity: self.capacity,
+                })?);
+            }
+        }
+        answer.ok_or_else(|| serde::de::Error::missing_field("result"))
+    }
+}
+
+/// Rows decoded one by one as the parser reaches them, without a `Value` tree of the answer.
+struct RowsSeed {
+    capacity: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for RowsSeed {
+    type Value = Answer;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Answer, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for RowsSeed {
+    type Value = Answer;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of feedback rows")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Answer, A::Error> {
+        let mut rows = Vec::with_capacity(self.capacity);
+        let mut last_created_at = None;
+        while let Some(row) = seq.next_element::<WireRow<'de>>()? {
+            let (row, created_at) = Feedback::from_wire(row).map_err(serde::de::Error::custom)?;
+            rows.push(row);
+            last_created_at = Some(created_at);
+        }
+        // The rows live as long as the result: drop the slack of a guess that was too high.
+        rows.shrink_to_fit();
+        Ok(Answer {
+            rows,
+            last_created_at: last_created_at.map(Cow::into_owned),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_rows::sample;
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn bad_rows_are_decode_errors() {
+        let err = Feedback::from_value(json!({"id": 1})).unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }));
+        let err = Feedbacks::from_query_response(b"{\"result\": 3}", false).unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }));
+    }
+
+    #[test]
+    fn query_response_decodes_rows_in_one_pass() {
+        let body = serde_json::to_vec(&json!({
+            "result": [sample()[0].to_value(), sample()[1].to_value()],
+            "future_key": {"ignored": true}
+        }))
+        .unwrap();
+        let fs = Feedbacks::from_query_response(&body, true).unwrap();
+        assert_eq!(fs.as_slice(), sample().as_slice());
+        assert!(fs.show_refs());
+        let mut bad = sample()[1].to_value();
+        bad["created_at"] = "yesterday".into();
+        let body = serde_json::to_vec(&json!({ "result": [sample()[0].to_value(), bad] })).unwrap();
+        let err = Feedbacks::from_query_response(&body, false).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { message, .. } if message.contains("yesterday")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn memory_that_cannot_be_reserved_is_an_error_not_an_abort() {
+        assert!(reserve_probe(1 << 20).is_ok());
+        assert!(reserve_probe(usize::MAX).is_err());
+    }
+}
