@@ -9,5 +9,6 @@ mod common;
 
 mod errors;
 mod harness;
+mod reaction_sort;
 mod rows;
 mod transfer;
