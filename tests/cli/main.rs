@@ -11,4 +11,5 @@ mod errors;
 mod harness;
 mod reaction_sort;
 mod rows;
+mod scorer;
 mod transfer;
