@@ -9,5 +9,7 @@ mod common;
 
 mod errors;
 mod harness;
+mod reaction_sort;
 mod rows;
+mod scorer;
 mod transfer;

@@ -55,9 +55,14 @@ fn read_key(path: &Path) -> Result<String, Failure> {
 }
 
 /// `entity/project`, split; the library checks the parts.
-pub fn project_query(client: &Client, project: &str) -> Result<FeedbackQuery, Failure> {
-    let (entity, name) = project.split_once('/').ok_or_else(|| {
+pub fn split_project(project: &str) -> Result<(&str, &str), Failure> {
+    project.split_once('/').ok_or_else(|| {
         Failure::invalid(format!("--project must be ENTITY/PROJECT, not {project:?}"))
-    })?;
+    })
+}
+
+/// A query over the project's feedback.
+pub fn project_query(client: &Client, project: &str) -> Result<FeedbackQuery, Failure> {
+    let (entity, name) = split_project(project)?;
     Ok(client.feedback_query(entity, name)?)
 }

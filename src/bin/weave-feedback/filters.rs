@@ -1,5 +1,6 @@
 //! Which rows `query` and `export` read: a project or a ref, and filters turned into the
-//! server's query language (`$expr`), combined with `$and`.
+//! server's query language (`$expr`), combined with `$and` (`--reaction` is the library's own
+//! filter, and-ed on top as the SDK does).
 
 use clap::Args;
 use serde_json::json;
@@ -23,6 +24,9 @@ pub struct Filters {
     /// wandb.note.1).
     #[arg(long = "type", value_name = "TYPE")]
     pub feedback_type: Option<String>,
+    /// Only reactions with exactly this emoji (the SDK's `get_feedback(reaction=...)` filter).
+    #[arg(long, value_name = "EMOJI")]
+    pub reaction: Option<String>,
     /// Only feedback with this creator.
     #[arg(long, value_name = "NAME")]
     pub creator: Option<String>,
@@ -88,7 +92,12 @@ impl Filters {
             Some(e) => Some(Query::from_value(&json!({ "$expr": e }))?),
             None => None,
         };
-        Ok(project_query(client, &project)?.with_query(query))
+        if self.reaction.as_deref() == Some("") {
+            return Err(Failure::invalid("--reaction needs an emoji"));
+        }
+        Ok(project_query(client, &project)?
+            .with_query(query)
+            .with_reaction::<&str>(self.reaction.as_deref()))
     }
 
     /// `--project`, or the ref's project; both must agree when both are given.

@@ -25,8 +25,9 @@ pub struct ImportArgs {
     /// The JSON Lines file; `-` or none reads stdin.
     #[arg(value_name = "FILE")]
     file: Option<PathBuf>,
-    /// Store into this project (ENTITY/PROJECT) instead of each line's own: the line's ref and
-    /// annotation ref are moved to it.
+    /// Store into this project (ENTITY/PROJECT) instead of each line's own: the line's ref, and
+    /// its annotation, runnable, call and trigger refs that point into the line's project, are
+    /// moved to it.
     #[arg(long, short = 'p', value_name = "ENTITY/PROJECT")]
     project: Option<String>,
     /// Lines per batch request.
@@ -133,46 +134,58 @@ fn parse_line(
             "an id is required (import keeps ids, so a second run stores nothing twice)",
         )
     })?;
-    for key in ["runnable_ref", "call_ref", "trigger_ref", "queue_id"] {
-        if text_of(key)?.is_some() {
-            return Err(Failure::invalid(format!(
-                "{key} is set, and cannot be imported yet"
-            )));
-        }
-    }
-    let weave_ref = text_of("weave_ref")?
-        .ok_or_else(|| Failure::invalid("weave_ref is required"))
-        .and_then(|r| moved(r, target))?;
+    let weave_ref =
+        text_of("weave_ref")?.ok_or_else(|| Failure::invalid("weave_ref is required"))?;
+    let source = WeaveRef::parse(weave_ref)?.project_id();
     let mut item = Map::new();
-    for key in ["feedback_type", "payload", "creator"] {
+    for key in ["feedback_type", "payload", "creator", "queue_id"] {
         if let Some(v) = obj.get(key) {
             item.insert(key.into(), v.clone());
         }
     }
-    if let Some(r) = text_of("annotation_ref")? {
-        item.insert("annotation_ref".into(), moved(r, target)?.into());
+    for key in ["annotation_ref", "runnable_ref", "call_ref", "trigger_ref"] {
+        if let Some(r) = text_of(key)?.filter(|r| !r.is_empty()) {
+            item.insert(key.into(), moved(r, &source, target)?.into());
+        }
     }
     item.insert("id".into(), id.into());
+    let weave_ref = moved(weave_ref, &source, target)?;
     Ok(Some(Line {
         number,
         id: id.to_string(),
         project_id: WeaveRef::parse(&weave_ref)?.project_id(),
         weave_ref,
-        feedback: NewFeedback::from_value(&Value::Object(item))?,
+        feedback: NewFeedback::from_value(&Value::Object(item)).map_err(item_failure)?,
     }))
 }
 
-/// The ref, moved to the target project when there is one.
-fn moved(r: &str, target: Option<&(String, String)>) -> Result<String, Failure> {
+/// The ref, moved to the target project when there is one and the ref points into the line's
+/// own project (`source`, the project of its `weave_ref`); a ref into any other project (a
+/// scorer shared between projects, say) is kept as it is.
+fn moved(r: &str, source: &str, target: Option<&(String, String)>) -> Result<String, Failure> {
     let parsed = WeaveRef::parse(r)?;
     let Some((entity, project)) = target else {
         return Ok(r.to_string());
     };
+    if parsed.project_id() != source {
+        return Ok(r.to_string());
+    }
     let prefix = format!("weave:///{}/{}/", parsed.entity(), parsed.project());
     let rest = r
         .strip_prefix(&prefix)
         .ok_or_else(|| Failure::invalid(format!("cannot move {r} to {entity}/{project}")))?;
     Ok(format!("weave:///{entity}/{project}/{rest}"))
+}
+
+/// A line the library cannot read as a batch item. Its messages start with `batch item: ` for
+/// batch callers; here the line number says which item, so the prefix is dropped.
+fn item_failure(e: Error) -> Failure {
+    match e {
+        Error::InvalidArgument(m) => {
+            Failure::invalid(m.strip_prefix("batch item: ").unwrap_or(&m).to_string())
+        }
+        other => other.into(),
+    }
 }
 
 struct Importer<'a> {

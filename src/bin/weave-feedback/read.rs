@@ -2,7 +2,7 @@
 //! JSON Lines), both walking with the library's keyset pages (`FeedbackQuery::pages`).
 
 use clap::Args;
-use weave_feedback::Client;
+use weave_feedback::{Client, SortBy, SortDirection};
 
 use crate::failure::Failure;
 use crate::filters::Filters;
@@ -22,6 +22,11 @@ pub struct QueryArgs {
     /// Skip this many rows first.
     #[arg(long, value_name = "N")]
     offset: Option<u64>,
+    /// Order by FIELD (a column such as created_at, or payload.<path>), ascending unless
+    /// `:desc`; repeat it for ties. Default: created_at, ascending. --all walks pages in the
+    /// default order only.
+    #[arg(long = "sort", value_name = "FIELD[:asc|desc]", value_parser = parse_sort)]
+    sort: Vec<SortBy>,
     /// Every row, fetched page by page.
     #[arg(long)]
     all: bool,
@@ -37,11 +42,19 @@ pub struct QueryArgs {
 }
 
 pub fn query(client: &Client, args: &QueryArgs) -> Result<(), Failure> {
+    if args.all && !in_page_order(&args.sort) {
+        return Err(Failure::usage(
+            "--all walks rows in created_at order (keyset pages), so it cannot take another \
+             --sort: use --sort with --limit and --offset",
+        ));
+    }
+    let sort = (!args.sort.is_empty()).then(|| args.sort.clone());
     let q = args
         .filters
         .query(client)?
         .with_offset(args.offset)
-        .with_show_refs(args.show_refs);
+        .with_show_refs(args.show_refs)
+        .with_sort_by(sort);
     let mut out = RowWriter::new(std::io::stdout().lock(), args.format, args.show_refs);
     if args.all {
         for page in q.pages(page_size(args.page_rows))? {
@@ -77,6 +90,35 @@ pub fn export(client: &Client, args: &ExportArgs) -> Result<(), Failure> {
     }
     progress.finish();
     out.finish()
+}
+
+/// `FIELD`, `FIELD:asc` or `FIELD:desc` (the field is checked by the library, as the server
+/// checks it).
+fn parse_sort(text: &str) -> Result<SortBy, String> {
+    let (field, direction) = match text.rsplit_once(':') {
+        None => (text, SortDirection::Asc),
+        Some((f, "asc")) => (f, SortDirection::Asc),
+        Some((f, "desc")) => (f, SortDirection::Desc),
+        Some(_) => return Err("expected FIELD, FIELD:asc or FIELD:desc".into()),
+    };
+    if field.is_empty() {
+        return Err("the field is empty".into());
+    }
+    Ok(SortBy {
+        field: field.to_string(),
+        direction,
+    })
+}
+
+/// Whether the sort is the order pages walk (none, `created_at:asc`, then `id:asc`).
+fn in_page_order(sort: &[SortBy]) -> bool {
+    let asc = |s: &SortBy, f: &str| s.field == f && s.direction == SortDirection::Asc;
+    match sort {
+        [] => true,
+        [a] => asc(a, "created_at"),
+        [a, b] => asc(a, "created_at") && asc(b, "id"),
+        _ => false,
+    }
 }
 
 fn page_size(rows: u64) -> usize {

@@ -2,10 +2,10 @@
 
 use clap::Args;
 use serde_json::{Map, Value};
-use weave_feedback::{Client, Feedback, Feedbacks, NewFeedback, Query};
+use weave_feedback::{Client, Feedback, Feedbacks, NewFeedback};
 
-use crate::connect::project_query;
-use crate::failure::{Class, Failure};
+use crate::connect::split_project;
+use crate::failure::Failure;
 use crate::filters::feedback_type;
 use crate::output::{self, Format};
 
@@ -23,7 +23,7 @@ pub struct Content {
     #[arg(long = "type", value_name = "TYPE")]
     feedback_type: Option<String>,
     /// The typed payload, a JSON object (with --type; default {}).
-    #[arg(long, value_name = "JSON", requires = "feedback_type")]
+    #[arg(long, value_name = "JSON", conflicts_with_all = ["reaction", "note"])]
     payload: Option<String>,
     /// Who gives the feedback (a display name).
     #[arg(long, value_name = "NAME")]
@@ -31,6 +31,16 @@ pub struct Content {
     /// The annotation spec ref, for wandb.annotation.<name> types.
     #[arg(long, value_name = "REF")]
     annotation_ref: Option<String>,
+    /// The scorer (an op or object version ref named <name>), for wandb.runnable.<name> types
+    /// (the payload needs "output").
+    #[arg(long, value_name = "REF", conflicts_with_all = ["reaction", "note"])]
+    runnable_ref: Option<String>,
+    /// The call that ran the scorer (a call ref; required when the scorer is an op).
+    #[arg(long, value_name = "REF", conflicts_with_all = ["reaction", "note"])]
+    call_ref: Option<String>,
+    /// The monitor whose trigger ran the scorer (an object version ref).
+    #[arg(long, value_name = "REF", conflicts_with_all = ["reaction", "note"])]
+    trigger_ref: Option<String>,
 }
 
 impl Content {
@@ -46,7 +56,10 @@ impl Content {
             }
         };
         Ok(f.creator(self.creator.as_deref())
-            .annotation_ref(self.annotation_ref.as_deref()))
+            .annotation_ref(self.annotation_ref.as_deref())
+            .runnable_ref(self.runnable_ref.as_deref())
+            .call_ref(self.call_ref.as_deref())
+            .trigger_ref(self.trigger_ref.as_deref()))
     }
 
     fn payload(&self) -> Result<Map<String, Value>, Failure> {
@@ -104,19 +117,11 @@ pub struct GetArgs {
     show_refs: bool,
 }
 
-/// The row with this id. The only place that looks a row up by id, so it can become the
-/// library's own get-by-id call.
+/// The row with this id: the library's `Client::get_feedback` (a missing id is `NotFound`,
+/// exit 5).
 pub fn feedback_by_id(client: &Client, project: &str, id: &str) -> Result<Feedback, Failure> {
-    let rows = project_query(client, project)?
-        .with_query(Query::id_equals(id))
-        .with_limit(1)
-        .execute()?;
-    rows.get(0).cloned().ok_or_else(|| {
-        Failure::new(
-            Class::NotFound,
-            format!("not found: no feedback with id {id} in {project}"),
-        )
-    })
+    let (entity, name) = split_project(project)?;
+    Ok(client.get_feedback(entity, name, id)?)
 }
 
 pub fn get(client: &Client, args: &GetArgs) -> Result<(), Failure> {
