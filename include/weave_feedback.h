@@ -176,6 +176,11 @@ typedef enum weave_status {
      * A bug in this library, for example a caught panic.
      */
     WEAVE_STATUS_INTERNAL = 12,
+    /**
+     * The client's outbox holds its maximum number of rows: the add was not queued, and
+     * nothing queued before it was lost.
+     */
+    WEAVE_STATUS_OUTBOX_FULL = 13,
 } weave_status;
 
 /**

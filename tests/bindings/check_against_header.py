@@ -64,7 +64,7 @@ def compare(want: dict[str, int], got: dict[str, int], key) -> list[str]:
 
 def check(texts: dict[str, str]) -> list[str]:
     want = header(texts["header"])
-    problems = [] if len(want) == 13 else [f"header: {len(want)} statuses, expected 13"]
+    problems = [] if len(want) == 14 else [f"header: {len(want)} statuses, expected 14"]
     problems += [f"go {p}" for p in compare(want, go(texts["go"]), lambda n: camel(n))]
     problems += [f"python {p}" for p in compare(want, python(texts["python"]), lambda n: n)]
     problems += [f"ruby {p}" for p in compare(want, ruby(texts["ruby"]), lambda n: n)]
@@ -126,7 +126,7 @@ def self_test() -> None:
     assert any("python DECODE" in p for p in check(broken)), "a missing Python name was not caught"
     broken = dict(texts, ruby=texts["ruby"].replace("rate_limited server", "server rate_limited"))
     assert any("ruby" in p for p in check(broken)), "swapped Ruby statuses were not caught"
-    broken = dict(texts, header=texts["header"].replace("WEAVE_STATUS_INTERNAL = 12,", "WEAVE_STATUS_INTERNAL = 12,\n    WEAVE_STATUS_NEW = 13,"))
+    broken = dict(texts, header=texts["header"].replace("WEAVE_STATUS_OUTBOX_FULL = 13,", "WEAVE_STATUS_OUTBOX_FULL = 13,\n    WEAVE_STATUS_NEW = 14,"))
     assert any("NEW" in p or "New" in p for p in check(broken)), "a new header status was not caught"
     broken = dict(texts, header=texts["header"].replace("void weave_refs_free(", "void weave_refs_free(void);\nvoid weave_refs_clear("))
     assert coverage(broken) == [f"{lang}: weave_refs_clear is not bound" for lang in ("go", "python", "ruby")], coverage(broken)
@@ -142,5 +142,5 @@ if __name__ == "__main__":
         print(p)
     if problems:
         sys.exit(1)
-    print(f"the header's 13 weave_status values and {len(header_functions(texts['header']))} "
+    print(f"the header's 14 weave_status values and {len(header_functions(texts['header']))} "
           "functions: all in Go, Python and Ruby")
