@@ -8,14 +8,17 @@ use serde_json::Value;
 use crate::config::ClientBuilder;
 use crate::error::{Error, Result};
 use crate::feedback::Feedbacks;
+use crate::outbox::Outbox;
 use crate::transport::Transport;
 use crate::write::Writer;
 
 impl ClientBuilder {
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client> {
+        let transport = Arc::new(Transport::new(self.settings()?));
         Ok(Client {
-            transport: Arc::new(Transport::new(self.settings()?)),
+            transport,
+            outbox: Outbox::open(&self)?,
         })
     }
 }
@@ -25,6 +28,8 @@ impl ClientBuilder {
 #[derive(Clone, Debug)]
 pub struct Client {
     transport: Arc<Transport>,
+    /// Where adds are queued first, when the builder asked for an outbox.
+    outbox: Option<Arc<Outbox>>,
 }
 
 impl Client {
@@ -63,6 +68,14 @@ impl Client {
             .transport
             .post_json(&self.transport.budget(), "/feedback/query", body)?;
         Feedbacks::from_query_page(&bytes, show_refs)
+    }
+
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    pub(crate) fn outbox(&self) -> Option<&Outbox> {
+        self.outbox.as_deref()
     }
 
     /// The write protocol for one call on `project_id` (its time budget starts now).

@@ -81,7 +81,12 @@ impl RefFeedbackQuery {
     pub fn add(&mut self, feedback: NewFeedback) -> Result<String> {
         let id = feedback.id.clone().unwrap_or_else(new_uuid_v7);
         let body = feedback.request(&self.target, &id, None)?;
-        self.writer().create(&id, &body)?;
+        if !self
+            .client()
+            .queue(&[(&id, &self.query.project_id, &body)])?
+        {
+            self.writer().create(&id, &body)?;
+        }
         self.query.clear_cache();
         Ok(id)
     }
@@ -155,12 +160,16 @@ impl RefFeedbackQuery {
             bodies.push(body);
         }
         if !bodies.is_empty() {
-            let items: Vec<(&str, &str)> = ids
+            let project = self.query.project_id.as_str();
+            let rows: Vec<(&str, &str, &str)> = ids
                 .iter()
-                .map(String::as_str)
-                .zip(bodies.iter().map(String::as_str))
+                .zip(&bodies)
+                .map(|(id, body)| (id.as_str(), project, body.as_str()))
                 .collect();
-            self.writer().batch(&items)?;
+            if !self.client().queue(&rows)? {
+                let items: Vec<(&str, &str)> = rows.iter().map(|(i, _, b)| (*i, *b)).collect();
+                self.writer().batch(&items)?;
+            }
             self.query.clear_cache();
         }
         Ok(ids)
