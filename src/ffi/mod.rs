@@ -12,7 +12,8 @@
 //! - `fallible`: allocation that fails instead of aborting;
 //! - `args`: pointers and strings in, strings out;
 //! - `handles`: the live-handle registry;
-//! - [`client`], [`query`], [`cursor`], [`feedbacks`]: the exports, by handle.
+//! - [`client`], [`query`], [`cursor`], [`feedbacks`]: the exports, by handle; [`outbox`]:
+//!   the client's durable outbox.
 //!
 //! Pointer arguments follow one rule, stated in the header's conventions rather than in a
 //! `# Safety` section on every export: each is NULL (reported as an error, never a crash) or
@@ -34,6 +35,7 @@ pub mod status;
 pub mod client;
 pub mod cursor;
 pub mod feedbacks;
+pub mod outbox;
 pub mod query;
 
 pub(crate) use args::*;
@@ -44,6 +46,7 @@ pub use client::*;
 pub use cursor::*;
 pub use error::*;
 pub use feedbacks::*;
+pub use outbox::*;
 pub use query::*;
 pub use status::*;
 

@@ -34,7 +34,7 @@ pub const DEFAULT_MAX_ROWS: u64 = 100_000;
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 
 /// A row the server refused (a 4xx other than 401, 403, 408 and 429): it is never sent again.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeadLetter {
     /// The feedback id the add returned.
     pub id: String,
@@ -48,6 +48,23 @@ pub struct DeadLetter {
     pub reason: String,
     /// When it was refused, in milliseconds since the Unix epoch.
     pub failed_at_ms: i64,
+}
+
+impl DeadLetter {
+    /// As one JSON object: `id`, `project_id`, `http_status`, `reason`, `failed_at_ms`, and
+    /// `request` (the refused create request, as JSON).
+    pub fn to_value(&self) -> serde_json::Value {
+        let request = serde_json::from_str(&self.request)
+            .unwrap_or_else(|_| serde_json::Value::String(self.request.clone()));
+        serde_json::json!({
+            "id": self.id,
+            "project_id": self.project_id,
+            "http_status": self.http_status,
+            "reason": self.reason,
+            "failed_at_ms": self.failed_at_ms,
+            "request": request,
+        })
+    }
 }
 
 /// What this client's outbox did since the client was built (clones share one count).
