@@ -78,6 +78,10 @@ impl RefFeedbackQuery {
     }
 
     /// Adds feedback; returns its id. Retries cannot store it twice.
+    ///
+    /// With an outbox ([`ClientBuilder::outbox`](crate::ClientBuilder::outbox)) the row is
+    /// committed to the outbox file first, one try is made to send it, and the id is returned
+    /// whether or not the server took it; [`Client::flush`] sends what is left.
     pub fn add(&mut self, feedback: NewFeedback) -> Result<String> {
         let id = feedback.id.clone().unwrap_or_else(new_uuid_v7);
         let body = feedback.request(&self.target, &id, None)?;
@@ -148,6 +152,9 @@ impl RefFeedbackQuery {
     /// refuses the batch, nothing of it stays stored: pieces stored before a refused piece are
     /// purged again. A failed batch's error carries every item's id
     /// ([`Error::feedback_ids`]).
+    ///
+    /// With an outbox, the items are queued together (all or none: [`Error::OutboxFull`]),
+    /// and a refused item becomes a dead letter without holding back the others.
     pub fn add_batch(&mut self, items: Vec<NewFeedback>) -> Result<Vec<String>> {
         let mut ids = Vec::with_capacity(items.len());
         let mut bodies = Vec::with_capacity(items.len());
