@@ -91,7 +91,15 @@ impl<'a> Writer<'a> {
     /// ids confirmed stored go to `stored`, also on failure.
     #[cfg_attr(not(feature = "local-store"), allow(dead_code))]
     pub(crate) fn deliver<'i>(&self, items: &[Item<'i>], stored: &mut Vec<&'i str>) -> Result<()> {
-        self.batch_part(items, stored)
+        match items {
+            // One row goes as one create, as an add without an outbox sends it.
+            [(id, body)] => {
+                self.create_row(id, body)?;
+                stored.push(id);
+                Ok(())
+            }
+            _ => self.batch_part(items, stored),
+        }
     }
 
     /// Which of `ids` the server has (a look-up with the retry policy, within the budget).
