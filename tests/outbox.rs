@@ -345,6 +345,11 @@ fn two_processes_adding_and_flushing_one_outbox_store_every_row_once() {
     // A backlog both will flush, queued while the server was down.
     let mut ids = queue_offline(&path, 600);
     let srv = TestServer::start();
+    // Batches wait before the server stores them, so a process that sent a batch has not
+    // stored it yet when the other looks: only the claims keep the other from sending it too.
+    srv.set_faults(
+        r#"{"routes": ["/feedback/batch/create"], "delay_ms": 300, "delay_then_process": true}"#,
+    );
     let mut children: Vec<Child> = ["a", "b"]
         .iter()
         .map(|tag| spawn_child(TEST, tag, &path, &srv.base_url))

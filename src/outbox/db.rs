@@ -294,3 +294,79 @@ impl Db {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db(name: &str) -> (Db, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("wf-outbox-db-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        (Db::open(&dir.join("o.db")).unwrap(), dir)
+    }
+
+    const P: &str = "acme/chatbot";
+
+    #[test]
+    fn a_full_outbox_queues_nothing_of_the_rows() {
+        let (db, dir) = db("full");
+        db.enqueue(&[("a", P, "{}"), ("b", P, "{}")], 3, None, 0, 0)
+            .unwrap();
+        let e = db
+            .enqueue(&[("c", P, "{}"), ("d", P, "{}")], 3, None, 0, 0)
+            .unwrap_err();
+        assert!(matches!(e, Error::OutboxFull(_)), "{e}");
+        assert_eq!(db.pending().unwrap(), 2);
+        db.enqueue(&[("c", P, "{}")], 3, None, 0, 0).unwrap();
+        assert_eq!(db.pending().unwrap(), 3);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_claimed_row_is_claimed_again_only_after_its_lease_or_release() {
+        let (db, dir) = db("lease");
+        db.enqueue(&[("a", P, "{}"), ("b", P, "{}")], 10, None, 0, 0)
+            .unwrap();
+        let mine = db.claim("A", 1000, 2000, 10).unwrap();
+        assert_eq!(mine.len(), 2);
+        assert!(mine.iter().all(|r| r.attempts == 0));
+        // Another owner during the lease: nothing.
+        assert!(db.claim("B", 1999, 3000, 10).unwrap().is_empty());
+        // A release by someone else changes nothing; by the owner, frees the row at once.
+        db.release("B", &[mine[0].seq]).unwrap();
+        assert!(db.claim("B", 1500, 3000, 10).unwrap().is_empty());
+        db.release("A", &[mine[0].seq]).unwrap();
+        let b = db.claim("B", 1500, 3000, 10).unwrap();
+        assert_eq!(b.len(), 1);
+        assert_eq!(
+            (b[0].id.as_str(), b[0].attempts),
+            ("a", 1),
+            "claimed before: look up"
+        );
+        // After the lease: the other row is taken over.
+        let b = db.claim("B", 2000, 4000, 10).unwrap();
+        assert_eq!((b.len(), b[0].id.as_str()), (1, "b"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn claims_take_one_project_at_a_time_and_dead_letters_leave_the_queue() {
+        let (db, dir) = db("dead");
+        let rows = [("a", P, "{}"), ("b", "other/p", "{}"), ("c", P, "{}")];
+        db.enqueue(&rows, 10, None, 0, 0).unwrap();
+        let first = db.claim("A", 0, 10, 10).unwrap();
+        let ids: Vec<&str> = first.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["a", "c"]);
+        db.dead(first[0].seq, 400, "bad", 5).unwrap();
+        db.delivered(&[first[1].seq]).unwrap();
+        assert_eq!(db.pending().unwrap(), 1);
+        let dead = db.dead_letters().unwrap();
+        assert_eq!(dead.len(), 1);
+        assert_eq!((dead[0].id.as_str(), dead[0].http_status), ("a", 400));
+        assert_eq!(dead[0].reason, "bad");
+        assert_eq!(db.purge_dead(&["zzz"]).unwrap(), 0);
+        assert_eq!(db.purge_dead(&["a"]).unwrap(), 1);
+        assert!(db.dead_letters().unwrap().is_empty());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
