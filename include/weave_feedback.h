@@ -181,6 +181,11 @@ typedef enum weave_status {
      * A bug in this library, for example a caught panic.
      */
     WEAVE_STATUS_INTERNAL = 12,
+    /**
+     * The client's outbox holds its maximum number of rows: the add was not queued, and
+     * nothing queued before it was lost.
+     */
+    WEAVE_STATUS_OUTBOX_FULL = 13,
 } weave_status;
 
 /**
@@ -250,6 +255,28 @@ typedef struct weave_ref_feedback_query weave_ref_feedback_query;
  * freed with `weave_refs_free`. Immutable: any number of threads may read it at once.
  */
 typedef struct weave_refs weave_refs;
+
+/**
+ * What a client's outbox did since the client was built (`weave_client_outbox_counters`).
+ */
+typedef struct weave_outbox_counters {
+    /**
+     * Rows this client queued.
+     */
+    uint64_t queued;
+    /**
+     * Rows this client saw stored on the server (sent, or found by a look-up).
+     */
+    uint64_t delivered;
+    /**
+     * Rows claimed again after an earlier claim that did not settle them.
+     */
+    uint64_t retried;
+    /**
+     * Rows this client moved to the dead letters.
+     */
+    uint64_t dead;
+} weave_outbox_counters;
 
 #ifdef __cplusplus
 extern "C" {
@@ -699,6 +726,93 @@ WEAVE_MUST_USE
 enum weave_status weave_feedback_query_set_reaction(struct weave_feedback_query *query,
                                                     const char *emoji,
                                                     struct weave_error **out_error);
+
+/**
+ * Queue every add durably in the SQLite file `path` (created if missing, with its directory)
+ * before sending it. With an outbox, `add`, `add_note`, `add_reaction` and `add_batch` check
+ * the feedback as always, commit it to the file, try once to send it within the call's
+ * deadline, and return `WEAVE_STATUS_OK` with the ids whether or not the server took it;
+ * what was not delivered stays queued for `weave_client_flush` (this process or any other
+ * sharing the file). A file that cannot be opened fails `weave_client_new`
+ * (`WEAVE_STATUS_INVALID_ARGUMENT`). `path` is copied.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_client_options_set_outbox_path(struct weave_client_options *options,
+                                                       const char *path,
+                                                       struct weave_error **out_error);
+
+/**
+ * The most rows the outbox holds (default 100000). An add that would go over fails with
+ * `WEAVE_STATUS_OUTBOX_FULL` and queues nothing; nothing queued is ever dropped. 0 is
+ * refused by `weave_client_new`.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_client_options_set_outbox_max_rows(struct weave_client_options *options,
+                                                           uint64_t rows,
+                                                           struct weave_error **out_error);
+
+/**
+ * How long a claim on outbox rows lasts, in milliseconds (default 60000): rows a process
+ * claimed and then died with are sent by another after this long, and each delivery is
+ * bounded by four fifths of it. 0 is refused by `weave_client_new`.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_client_options_set_outbox_lease_ms(struct weave_client_options *options,
+                                                           uint64_t ms,
+                                                           struct weave_error **out_error);
+
+/**
+ * Sends what the outbox holds, in batches, until nothing is left or `deadline_ms` has
+ * passed (0: only counts). Returns `WEAVE_STATUS_OK` when nothing is pending,
+ * `WEAVE_STATUS_TIMEOUT` when rows are left at the deadline (the message gives the last
+ * failure), `WEAVE_STATUS_UNAUTHORIZED` at once on HTTP 401/403 (the rows stay queued).
+ * `*out_pending` (optional: NULL) is the number of rows still queued, written whenever it
+ * could be counted, also on failure. Without an outbox: `WEAVE_STATUS_OK` and 0.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_client_flush(const struct weave_client *client,
+                                     uint64_t deadline_ms,
+                                     uint64_t *out_pending,
+                                     struct weave_error **out_error);
+
+/**
+ * The number of rows in the outbox not yet delivered (by any process sharing it), without
+ * sending anything; 0 without an outbox.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_client_outbox_pending(const struct weave_client *client,
+                                              uint64_t *out_pending,
+                                              struct weave_error **out_error);
+
+/**
+ * The rows the server refused (any 4xx but 401, 403, 408 and 429), oldest first, as a JSON
+ * array of `{"id", "project_id", "http_status", "reason", "failed_at_ms", "request"}`
+ * (`reason` is the server's, `request` the refused create request). They are never sent
+ * again. `*out_json` is an owned string, freed with `weave_string_free`; `[]` without an
+ * outbox.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_client_outbox_dead_letters_json(const struct weave_client *client,
+                                                        char **out_json,
+                                                        struct weave_error **out_error);
+
+/**
+ * Deletes the dead letter with feedback id `id`, or every dead letter when `id` is NULL;
+ * `*out_purged` (optional: NULL) is how many were deleted.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_client_outbox_purge_dead_letters(const struct weave_client *client,
+                                                         const char *id,
+                                                         uint64_t *out_purged,
+                                                         struct weave_error **out_error);
+
+/**
+ * This client's outbox counters (all 0 without an outbox), written to `*out`.
+ */
+WEAVE_MUST_USE
+enum weave_status weave_client_outbox_counters(const struct weave_client *client,
+                                               struct weave_outbox_counters *out,
+                                               struct weave_error **out_error);
 
 /**
  * A query over the feedback of `entity/project`; nothing is fetched yet.

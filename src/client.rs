@@ -8,14 +8,17 @@ use serde_json::{Map, Value};
 use crate::config::ClientBuilder;
 use crate::error::{Error, Result};
 use crate::feedback::Feedbacks;
+use crate::outbox::Outbox;
 use crate::transport::Transport;
 use crate::write::Writer;
 
 impl ClientBuilder {
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client> {
+        let transport = Arc::new(Transport::new(self.settings()?));
         Ok(Client {
-            transport: Arc::new(Transport::new(self.settings()?)),
+            transport,
+            outbox: Outbox::open(&self)?,
         })
     }
 }
@@ -25,6 +28,8 @@ impl ClientBuilder {
 #[derive(Clone, Debug)]
 pub struct Client {
     transport: Arc<Transport>,
+    /// Where adds are queued first, when the builder asked for an outbox.
+    outbox: Option<Arc<Outbox>>,
 }
 
 impl Client {
@@ -78,6 +83,14 @@ impl Client {
         serde_json::from_slice::<Answer>(&bytes)
             .map(|a| a.result)
             .map_err(|e| Error::decode(format!("query response: {e}")))
+    }
+
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    pub(crate) fn outbox(&self) -> Option<&Outbox> {
+        self.outbox.as_deref()
     }
 
     /// The write protocol for one call on `project_id` (its time budget starts now).

@@ -138,6 +138,11 @@ pub enum Error {
     /// A bug in this library (for example a caught panic in the C layer).
     #[error("internal error: {0}")]
     Internal(String),
+
+    /// The outbox holds its maximum number of rows: this add was not queued (nothing queued
+    /// before it is lost). Flush, or purge dead letters, to make room.
+    #[error("outbox full: {0}")]
+    OutboxFull(String),
 }
 
 /// The pattern of every variant that carries `feedback_ids`, binding it to `$ids`.
@@ -229,6 +234,7 @@ macro_rules! with_error_kinds {
             (Timeout, 10, "timed out"),
             (Decode, 11, "could not decode the server's response"),
             (Internal, 12, "internal error"),
+            (OutboxFull, 13, "outbox full"),
         }
     };
 }
@@ -247,7 +253,7 @@ macro_rules! define_error_kind {
         }
 
         impl ErrorKind {
-            /// Every kind, in the order of their C status values (1 to 12).
+            /// Every kind, in the order of their C status values (1 to 13).
             pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$kind),*];
 
             /// The C `weave_status` value of this kind.
@@ -347,6 +353,7 @@ impl Error {
             | Error::InvalidRef(message)
             | Error::InvalidFeedback(message)
             | Error::Internal(message)
+            | Error::OutboxFull(message)
             | Error::Unauthorized { message, .. }
             | Error::NotFound { message, .. }
             | Error::Rejected { message, .. }

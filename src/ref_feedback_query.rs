@@ -116,10 +116,19 @@ impl RefFeedbackQuery {
     }
 
     /// Adds feedback; returns its id. Retries cannot store it twice.
+    ///
+    /// With an outbox ([`ClientBuilder::outbox`](crate::ClientBuilder::outbox)) the row is
+    /// committed to the outbox file first, one try is made to send it, and the id is returned
+    /// whether or not the server took it; [`Client::flush`] sends what is left.
     pub fn add(&mut self, feedback: NewFeedback) -> Result<String> {
         let id = feedback.id.clone().unwrap_or_else(new_uuid_v7);
         let body = feedback.request(&self.target, &id, None)?;
-        self.writer().create(&id, &body)?;
+        if !self
+            .client()
+            .queue(&[(&id, &self.query.project_id, &body)])?
+        {
+            self.writer().create(&id, &body)?;
+        }
         self.query.clear_cache();
         Ok(id)
     }
@@ -181,6 +190,9 @@ impl RefFeedbackQuery {
     /// refuses the batch, nothing of it stays stored: pieces stored before a refused piece are
     /// purged again. A failed batch's error carries every item's id
     /// ([`Error::feedback_ids`]).
+    ///
+    /// With an outbox, the items are queued together (all or none: [`Error::OutboxFull`]),
+    /// and a refused item becomes a dead letter without holding back the others.
     pub fn add_batch(&mut self, items: Vec<NewFeedback>) -> Result<Vec<String>> {
         let mut ids = Vec::with_capacity(items.len());
         let mut bodies = Vec::with_capacity(items.len());
@@ -193,12 +205,16 @@ impl RefFeedbackQuery {
             bodies.push(body);
         }
         if !bodies.is_empty() {
-            let items: Vec<(&str, &str)> = ids
+            let project = self.query.project_id.as_str();
+            let rows: Vec<(&str, &str, &str)> = ids
                 .iter()
-                .map(String::as_str)
-                .zip(bodies.iter().map(String::as_str))
+                .zip(&bodies)
+                .map(|(id, body)| (id.as_str(), project, body.as_str()))
                 .collect();
-            self.writer().batch(&items)?;
+            if !self.client().queue(&rows)? {
+                let items: Vec<(&str, &str)> = rows.iter().map(|(i, _, b)| (*i, *b)).collect();
+                self.writer().batch(&items)?;
+            }
             self.query.clear_cache();
         }
         Ok(ids)

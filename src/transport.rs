@@ -31,9 +31,21 @@ pub const USER_AGENT: &str = concat!("weave-feedback/", env!("CARGO_PKG_VERSION"
 pub(crate) struct Budget {
     /// When the call started and how long it may take; `None`: no deadline.
     limit: Option<(Instant, Duration)>,
+    /// At most this many attempts per request, when fewer than the client's retries allow
+    /// (an outbox add tries once and leaves the row queued).
+    max_attempts: Option<u32>,
 }
 
 impl Budget {
+    /// The same budget, allowing at most `n` attempts per request.
+    #[cfg_attr(not(feature = "local-store"), allow(dead_code))]
+    pub(crate) fn attempts_at_most(self, n: u32) -> Budget {
+        Budget {
+            max_attempts: Some(n.max(1)),
+            ..self
+        }
+    }
+
     /// Time left, `None` without a deadline.
     fn remaining(&self) -> Option<Duration> {
         self.limit
@@ -152,6 +164,20 @@ impl Transport {
     pub(crate) fn budget(&self) -> Budget {
         Budget {
             limit: self.deadline.map(|d| (Instant::now(), d)),
+            max_attempts: None,
+        }
+    }
+
+    /// A budget starting now that ends after `limit`, or sooner when the configured deadline
+    /// is shorter (bounds a flush, and an outbox's claim by its lease).
+    #[cfg_attr(not(feature = "local-store"), allow(dead_code))]
+    pub(crate) fn budget_within(&self, limit: Duration) -> Budget {
+        Budget {
+            limit: Some((
+                Instant::now(),
+                self.deadline.map_or(limit, |d| d.min(limit)),
+            )),
+            max_attempts: None,
         }
     }
 
@@ -201,7 +227,9 @@ impl Transport {
             if out_of_time && matches!(failure, Failure::Timeout(_)) {
                 return Err(budget.exceeded(number, last_status));
             }
-            if !failure.retryable() || number > self.max_retries {
+            let last =
+                number > self.max_retries || budget.max_attempts.is_some_and(|m| number >= m);
+            if !failure.retryable() || last {
                 return Err(failure.into_error(number, last_status));
             }
             previous_ambiguous |= failure.ambiguous();

@@ -72,6 +72,43 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// A writer within `budget` (an outbox flush's, bounded by its deadline and lease).
+    #[cfg_attr(not(feature = "local-store"), allow(dead_code))]
+    pub(crate) fn with_budget(
+        transport: &'a Transport,
+        project_id: &'a str,
+        budget: Budget,
+    ) -> Writer<'a> {
+        Writer {
+            transport,
+            project_id,
+            budget,
+        }
+    }
+
+    /// Sends `items` once each (split as needed), without taking back what is stored when the
+    /// server refuses a piece: the outbox keeps every row until it is delivered or dead. The
+    /// ids confirmed stored go to `stored`, also on failure.
+    #[cfg_attr(not(feature = "local-store"), allow(dead_code))]
+    pub(crate) fn deliver<'i>(&self, items: &[Item<'i>], stored: &mut Vec<&'i str>) -> Result<()> {
+        match items {
+            // One row goes as one create, as an add without an outbox sends it.
+            [(id, body)] => {
+                self.create_row(id, body)?;
+                stored.push(id);
+                Ok(())
+            }
+            _ => self.batch_part(items, stored),
+        }
+    }
+
+    /// Which of `ids` the server has (a look-up with the retry policy, within the budget).
+    #[cfg_attr(not(feature = "local-store"), allow(dead_code))]
+    pub(crate) fn stored_ids(&self, ids: &[&str]) -> Result<Vec<String>> {
+        let rows = self.transport.run(&self.budget, |a| self.stored(ids, a))?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
     /// Stores one row under `id`, once.
     pub(crate) fn create(&self, id: &str, body: &str) -> Result<()> {
         self.create_row(id, body)

@@ -67,6 +67,16 @@ fn sequential_adds_batches_and_queries_create_no_thread() {
         .ref_feedback_query("weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd")
         .unwrap();
 
+    // With an outbox too: adds queue in SQLite, try once, and a flush sends the rest.
+    #[cfg(feature = "local-store")]
+    let dir = std::env::temp_dir().join(format!("wf-no-threads-{}", std::process::id()));
+    #[cfg(feature = "local-store")]
+    let outbox = ClientBuilder::new()
+        .base_url(&url)
+        .outbox(dir.join("outbox.db"))
+        .build()
+        .unwrap();
+
     let before = CREATED.load(Ordering::SeqCst);
     let n = 50;
     for i in 0..n {
@@ -78,10 +88,24 @@ fn sequential_adds_batches_and_queries_create_no_thread() {
             .collect(),
     )
     .unwrap();
-    assert_eq!(q.refresh().unwrap().len(), n + 10);
+    #[cfg(feature = "local-store")]
+    {
+        let mut oq = outbox
+            .ref_feedback_query("weave:///acme/chatbot/call/0192f3a4-5b6c-7d8e-9f01-23456789abcd")
+            .unwrap();
+        for i in 0..n {
+            oq.add_note(&format!("queued {i}"), None).unwrap();
+        }
+        outbox.flush(std::time::Duration::from_secs(30)).unwrap();
+        assert_eq!(outbox.outbox_counters().delivered, n as u64);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    let outbox_rows = if cfg!(feature = "local-store") { n } else { 0 };
+    assert_eq!(q.refresh().unwrap().len(), n + 10 + outbox_rows);
     let created = CREATED.load(Ordering::SeqCst) - before;
     assert_eq!(
         created, 0,
-        "{created} threads were created by {n} adds, a batch and a query"
+        "{created} threads were created by {n} adds, a batch, a query and (with the \
+         local store) {n} outbox adds and a flush"
     );
 }

@@ -57,6 +57,7 @@ const (
 	StatusTimeout         Status = 10
 	StatusDecode          Status = 11
 	StatusInternal        Status = 12
+	StatusOutboxFull      Status = 13
 )
 
 // String is the library's description of the status ("invalid ref", ...).

@@ -1,5 +1,6 @@
 //! [`ClientBuilder`]: the options a client is made from, as plain data with setters.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::environment::{resolve_api_key, resolve_urls, Environment, ProcessEnv};
@@ -23,6 +24,10 @@ pub struct ClientBuilder {
     pub(crate) retry_max_delay: Duration,
     pub(crate) allow_insecure_http: bool,
     pub(crate) max_response_bytes: u64,
+    /// The outbox file, when adds are to be queued durably ([`ClientBuilder::outbox`]).
+    pub(crate) outbox: Option<PathBuf>,
+    pub(crate) outbox_max_rows: u64,
+    pub(crate) outbox_lease: Duration,
 }
 
 impl Default for ClientBuilder {
@@ -44,6 +49,9 @@ impl ClientBuilder {
             retry_max_delay: DEFAULT_RETRY_MAX_DELAY,
             allow_insecure_http: false,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            outbox: None,
+            outbox_max_rows: crate::outbox::DEFAULT_MAX_ROWS,
+            outbox_lease: crate::outbox::DEFAULT_LEASE,
         }
     }
 
@@ -144,6 +152,27 @@ impl ClientBuilder {
     /// three times the answer's size in memory. 0 is refused by [`ClientBuilder::build`].
     pub fn max_response_bytes(mut self, bytes: u64) -> Self {
         self.max_response_bytes = bytes;
+        self
+    }
+
+    /// Queue adds durably in the SQLite file `path` (created if missing) before sending them:
+    /// see the README's "Outbox". Needs the cargo feature `local-store`.
+    pub fn outbox(mut self, path: impl Into<PathBuf>) -> Self {
+        self.outbox = Some(path.into());
+        self
+    }
+
+    /// The most rows the outbox holds (default 100,000; 0 is refused); an add that would go
+    /// over fails with [`Error::OutboxFull`] and queues nothing.
+    pub fn outbox_max_rows(mut self, rows: u64) -> Self {
+        self.outbox_max_rows = rows;
+        self
+    }
+
+    /// How long a claim on outbox rows lasts (default 60 s): a process that claimed rows and
+    /// died holds them this long, and each delivery is bounded by four fifths of it.
+    pub fn outbox_lease(mut self, lease: Duration) -> Self {
+        self.outbox_lease = lease;
         self
     }
 }

@@ -18,7 +18,7 @@ pub struct weave_client_options {
 }
 
 impl weave_client_options {
-    fn update(&mut self, f: impl FnOnce(ClientBuilder) -> ClientBuilder) {
+    pub(super) fn update(&mut self, f: impl FnOnce(ClientBuilder) -> ClientBuilder) {
         self.builder = f(std::mem::take(&mut self.builder));
     }
 }

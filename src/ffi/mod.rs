@@ -16,6 +16,7 @@
 //!   (by id, by reaction), [`query_settings`] (settings after `_new`) and [`collection`]
 //!   (`_len`, `_get`) add to the query handles.
 //! - [`refs`]: refs built from their parts (no handle).
+//! - [`outbox`]: the client's durable outbox.
 //!
 //! Pointer arguments follow one rule, stated in the header's conventions rather than in a
 //! `# Safety` section on every export: each is NULL (reported as an error, never a crash) or
@@ -39,6 +40,7 @@ pub mod collection;
 pub mod cursor;
 pub mod feedbacks;
 pub mod get;
+pub mod outbox;
 pub mod query;
 pub mod query_settings;
 pub mod ref_query;
@@ -54,6 +56,7 @@ pub use cursor::*;
 pub use error::*;
 pub use feedbacks::*;
 pub use get::*;
+pub use outbox::*;
 pub use query::*;
 pub use query_settings::*;
 pub use ref_query::*;

@@ -36,6 +36,9 @@ pub enum weave_status {
     Decode = 11,
     /// A bug in this library, for example a caught panic.
     Internal = 12,
+    /// The client's outbox holds its maximum number of rows: the add was not queued, and
+    /// nothing queued before it was lost.
+    OutboxFull = 13,
 }
 
 mod status_arg {
@@ -106,7 +109,7 @@ mod tests {
             let text = unsafe { CStr::from_ptr(weave_status_str(value)) };
             assert_eq!(text.to_str().unwrap(), kind.description());
         }
-        for bad in [-1, 13, c_int::MAX, c_int::MIN] {
+        for bad in [-1, 14, c_int::MAX, c_int::MIN] {
             // SAFETY: static strings.
             let text = unsafe { CStr::from_ptr(weave_status_str(bad)) };
             assert_eq!(text.to_str().unwrap(), "unknown weave_status value");

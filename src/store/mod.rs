@@ -35,6 +35,7 @@ mod emoji;
 mod emoji_data;
 mod functions;
 mod open;
+pub(crate) use open::open_wal;
 mod purge;
 mod pyrepr;
 mod read;

@@ -66,7 +66,7 @@ def compare(want: dict[str, int], got: dict[str, int], key) -> list[str]:
 
 def check(texts: dict[str, str]) -> list[str]:
     want = header(texts["header"])
-    problems = [] if len(want) == 13 else [f"header: {len(want)} statuses, expected 13"]
+    problems = [] if len(want) == 14 else [f"header: {len(want)} statuses, expected 14"]
     problems += [f"go {p}" for p in compare(want, go(texts["go"]), lambda n: camel(n))]
     problems += [f"python {p}" for p in compare(want, python(texts["python"]), lambda n: n)]
     problems += [f"ruby {p}" for p in compare(want, ruby(texts["ruby"]), lambda n: n)]
@@ -110,6 +110,12 @@ NOT_YET_BOUND: set[str] = {
                  "weave_ref_feedback_query_len", "weave_ref_feedback_query_get"}
 NOT_YET_BOUND |= {"weave_ref_build_call", "weave_ref_build_object", "weave_ref_build_op", "weave_ref_build_table"}
 NOT_YET_BOUND |= {"weave_ref_feedback_query_add_runnable"}
+NOT_YET_BOUND |= {
+    "weave_client_options_set_outbox_path", "weave_client_options_set_outbox_max_rows",
+    "weave_client_options_set_outbox_lease_ms", "weave_client_flush", "weave_client_outbox_pending",
+    "weave_client_outbox_dead_letters_json", "weave_client_outbox_purge_dead_letters",
+    "weave_client_outbox_counters",
+}
 
 
 def coverage(texts: dict[str, str]) -> list[str]:
@@ -146,7 +152,7 @@ def self_test() -> None:
     assert any("python DECODE" in p for p in check(broken)), "a missing Python name was not caught"
     broken = dict(texts, ruby=texts["ruby"].replace("rate_limited server", "server rate_limited"))
     assert any("ruby" in p for p in check(broken)), "swapped Ruby statuses were not caught"
-    broken = dict(texts, header=texts["header"].replace("WEAVE_STATUS_INTERNAL = 12,", "WEAVE_STATUS_INTERNAL = 12,\n    WEAVE_STATUS_NEW = 13,"))
+    broken = dict(texts, header=texts["header"].replace("WEAVE_STATUS_OUTBOX_FULL = 13,", "WEAVE_STATUS_OUTBOX_FULL = 13,\n    WEAVE_STATUS_NEW = 14,"))
     assert any("NEW" in p or "New" in p for p in check(broken)), "a new header status was not caught"
     broken = dict(texts, header=texts["header"].replace("void weave_refs_free(", "void weave_refs_free(void);\nvoid weave_refs_clear("))
     assert coverage(broken) == [f"{lang}: weave_refs_clear is not bound" for lang in ("go", "python", "ruby")], coverage(broken)
@@ -164,6 +170,6 @@ if __name__ == "__main__":
         sys.exit(1)
     functions = header_functions(texts["header"])
     gap = sorted(functions & NOT_YET_BOUND)
-    print(f"the header's 13 weave_status values and {len(functions) - len(gap)} of its "
+    print(f"the header's 14 weave_status values and {len(functions) - len(gap)} of its "
           f"{len(functions)} functions: all in Go, Python and Ruby"
           + (f" (not yet bound: {', '.join(gap)})" if gap else ""))

@@ -68,12 +68,13 @@ static void test_statics(void) {
     CHECK(WEAVE_STATUS_TIMEOUT == 10);
     CHECK(WEAVE_STATUS_DECODE == 11);
     CHECK(WEAVE_STATUS_INTERNAL == 12);
+    CHECK(WEAVE_STATUS_OUTBOX_FULL == 13);
 
     const char *unknown = weave_status_str((weave_status)99);
     CHECK(unknown != NULL && strlen(unknown) > 0);
     CHECK(strcmp(weave_status_str((weave_status)-1), unknown) == 0);
-    CHECK(strcmp(weave_status_str((weave_status)13), unknown) == 0);
-    for (int s = 0; s <= 12; s++) {
+    CHECK(strcmp(weave_status_str((weave_status)14), unknown) == 0);
+    for (int s = 0; s <= 13; s++) {
         const char *t = weave_status_str((weave_status)s);
         CHECK(t != NULL && strcmp(t, unknown) != 0);
         CHECK(weave_status_str((weave_status)s) == t); /* static */

@@ -112,6 +112,7 @@ readme_snippet() { # the ```c block of the README's "Using it from C", wrapped i
 step "build the README's C snippet" readme_snippet
 step "build local_store" build "$out/local_store" "$here/local_store.c"
 step "build reading" build "$out/reading" "$here/reading.c"
+step "build outbox" build "$out/outbox" "$here/outbox.c"
 build_own_sqlite() { # the program's own SQLite (system libsqlite3) beside the static library
     "$CC" "${CFLAGS[@]}" "$here/own_sqlite.c" "$LIB" -lsqlite3 "${LDLIBS[@]}" -o "$out/own_sqlite"
 }
@@ -123,6 +124,7 @@ if [ "${WEAVE_C_SKIP_ASAN:-0}" != 1 ]; then
     step "build quickstart (ASan+UBSan)" build "$out/quickstart_asan" examples/c/quickstart.c "${SAN[@]}"
     step "build local_store (ASan+UBSan)" build "$out/local_store_asan" "$here/local_store.c" "${SAN[@]}"
     step "build reading (ASan+UBSan)" build "$out/reading_asan" "$here/reading.c" "${SAN[@]}"
+    step "build outbox (ASan+UBSan)" build "$out/outbox_asan" "$here/outbox.c" "${SAN[@]}"
     step "build sanitizer canary" build "$out/canary_asan" "$here/sanitizer_canary.c" "${SAN[@]}"
 fi
 
@@ -197,11 +199,18 @@ local_store() {
     shift
     rm -rf "$dir" && mkdir -p "$dir" && "$@" "$dir/sub/feedback.db"
 }
+# outbox DIR [wrapper...]: the outbox against the test server, in a fresh directory.
+outbox() {
+    local dir="$out/$1"
+    shift
+    rm -rf "$dir" && mkdir -p "$dir" && "$@" "$dir"
+}
 own_sqlite() {
     rm -rf "$out/own-sqlite" && mkdir -p "$out/own-sqlite" && "$out/own_sqlite" "$out/own-sqlite"
 }
 step "local_store (sqlite: URLs)" local_store local-plain "$out/local_store"
 step "own_sqlite" own_sqlite
+step "outbox" outbox outbox-plain "$out/outbox"
 step "c_api" "$out/c_api"
 step "reading (server)" "$out/reading" "$WEAVE_TEST_BASE_URL"
 step "reading (local store)" "$out/reading" "sqlite::memory:"
@@ -220,6 +229,7 @@ if [ "${WEAVE_C_SKIP_VALGRIND:-0}" != 1 ]; then
     step "threads under valgrind" "${VALGRIND[@]}" "$out/threads"
     step "writing under valgrind" "${VALGRIND[@]}" "$out/writing"
     step "local_store under valgrind" local_store local-valgrind "${VALGRIND[@]}" "$out/local_store"
+    step "outbox under valgrind" outbox outbox-valgrind "${VALGRIND[@]}" "$out/outbox"
     step "quickstart under valgrind" quickstart "${VALGRIND[@]}" "$out/quickstart"
     quickstart_failures " under valgrind" "${VALGRIND_FAILS[@]}" "$out/quickstart"
     step "README snippet, server down, under valgrind" fails_with "$closed_url" "$api_key" "" \
@@ -242,6 +252,7 @@ if [ "${WEAVE_C_SKIP_ASAN:-0}" != 1 ]; then
     step "reading (local store) with ASan+UBSan" "$out/reading_asan" "sqlite::memory:"
     step "writing with ASan+UBSan" "$out/writing_asan"
     step "local_store with ASan+UBSan" local_store local-asan "$out/local_store_asan"
+    step "outbox with ASan+UBSan" outbox outbox-asan "$out/outbox_asan"
     step "quickstart with ASan+UBSan" quickstart "$out/quickstart_asan"
     quickstart_failures " with ASan+UBSan" "$out/quickstart_asan"
 fi

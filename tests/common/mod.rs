@@ -54,9 +54,18 @@ impl TestServer {
         Self::spawn(Some(key))
     }
 
+    /// A server on `port` (e.g. the port of a server killed before: "the server comes back").
+    pub fn start_on_port(port: u16) -> TestServer {
+        Self::spawn_on(None, port)
+    }
+
     fn spawn(api_key: Option<&str>) -> TestServer {
+        Self::spawn_on(api_key, 0)
+    }
+
+    fn spawn_on(api_key: Option<&str>, port: u16) -> TestServer {
         let python = python_path();
-        let mut server_args: Vec<String> = vec!["--port".into(), "0".into()];
+        let mut server_args: Vec<String> = vec!["--port".into(), port.to_string()];
         if let Some(k) = api_key {
             server_args.push("--api-key".into());
             server_args.push(k.into());

@@ -50,7 +50,7 @@ module WeaveFeedback
 
   # Status values of the C API (weave_status); fixed by the C contract.
   STATUSES = %i[ok invalid_argument invalid_ref invalid_feedback unauthorized not_found rejected
-                rate_limited server transport timeout decode internal].freeze
+                rate_limited server transport timeout decode internal outbox_full].freeze
 
   # A failed call. `status` is the C status (Integer), `status_name` its Symbol,
   # `http_status` the HTTP status behind it (0 without an HTTP answer), `attempts` the number of
@@ -86,10 +86,12 @@ module WeaveFeedback
   class TimeoutError < Error; end
   class DecodeError < Error; end
   class InternalError < Error; end
+  class OutboxFullError < Error; end
 
   ERROR_CLASSES = [nil, InvalidArgumentError, InvalidRefError, InvalidFeedbackError,
                    UnauthorizedError, NotFoundError, RejectedError, RateLimitedError, ServerError,
-                   TransportError, TimeoutError, DecodeError, InternalError].freeze
+                   TransportError, TimeoutError, DecodeError, InternalError,
+                   OutboxFullError].freeze
 
   # Raised by methods of a closed handle.
   class ClosedError < StandardError; end

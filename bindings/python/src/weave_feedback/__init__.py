@@ -95,6 +95,7 @@ class Status(enum.IntEnum):
     TIMEOUT = 10
     DECODE = 11
     INTERNAL = 12
+    OUTBOX_FULL = 13
 
 
 # Opaque handle types.
