@@ -15,7 +15,8 @@
 // Threads: a Client may be shared by any number of goroutines. Queries and Feedbacks may be
 // shared too: calls on one query are serialised (the C library does that itself)
 // and Close waits for calls in flight. Network calls (Add*, Replace, Purge, Execute, Refresh,
-// Refs) block the calling goroutine; cgo gives the Go scheduler another thread meanwhile.
+// Refs, GetFeedback, FetchProjected, and Len and Get on first use) block the calling goroutine;
+// cgo gives the Go scheduler another thread meanwhile.
 // There is no context.Context parameter: a C call cannot be cancelled once started. Bound
 // calls with WithTimeout, WithDeadline and WithMaxRetries instead.
 package weavefeedback

@@ -10,7 +10,8 @@ Gem::Specification.new do |s|
   s.authors = ["weave-feedback contributors"]
   s.license = "Apache-2.0"
   s.required_ruby_version = ">= 3.1"
-  s.files = ["lib/weave_feedback.rb", "lib/weave_feedback/pages.rb", "README.md"]
+  s.files = ["lib/weave_feedback.rb", "lib/weave_feedback/pages.rb",
+             "lib/weave_feedback/reading.rb", "lib/weave_feedback/refs.rb", "README.md"]
   s.require_paths = ["lib"]
   s.requirements = ["libweave_feedback 0.x (make install; pkg-config weave-feedback)"]
   s.add_dependency "ffi", ">= 1.15", "< 2"

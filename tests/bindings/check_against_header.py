@@ -97,20 +97,9 @@ def bound(lang: str, text: str) -> set[str]:
 
 
 # Functions the bindings do not wrap yet, listed here so the gap is explicit and the check still
-# catches every other one. Remove a name once all three bindings wrap it.
+# catches every other one: add a new C function here until all three bindings wrap it, then
+# remove it. The durable outbox's functions are not wrapped yet.
 NOT_YET_BOUND: set[str] = {
-                 # Reading by id and reaction, query settings after _new, the query as a collection.
-                 "weave_client_get_feedback", "weave_feedback_query_set_reaction",
-                 "weave_feedback_query_set_offset", "weave_feedback_query_set_limit",
-                 "weave_feedback_query_set_show_refs", "weave_feedback_query_set_sort_by",
-                 "weave_feedback_query_set_fields", "weave_feedback_query_fetch_projected",
-                 "weave_ref_feedback_query_set_offset", "weave_ref_feedback_query_set_limit",
-                 "weave_ref_feedback_query_set_show_refs",
-                 "weave_feedback_query_len", "weave_feedback_query_get",
-                 "weave_ref_feedback_query_len", "weave_ref_feedback_query_get"}
-NOT_YET_BOUND |= {"weave_ref_build_call", "weave_ref_build_object", "weave_ref_build_op", "weave_ref_build_table"}
-NOT_YET_BOUND |= {"weave_ref_feedback_query_add_runnable"}
-NOT_YET_BOUND |= {
     "weave_client_options_set_outbox_path", "weave_client_options_set_outbox_max_rows",
     "weave_client_options_set_outbox_lease_ms", "weave_client_flush", "weave_client_outbox_pending",
     "weave_client_outbox_dead_letters_json", "weave_client_outbox_purge_dead_letters",

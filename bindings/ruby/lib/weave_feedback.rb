@@ -19,6 +19,8 @@
 # query, which the C library requires, and `close` waits for the call in flight).
 #
 # Walking many rows in flat memory: FeedbackQuery#each_page (lib/weave_feedback/pages.rb).
+# Reading by id, query settings, #length and #[]: lib/weave_feedback/reading.rb. Refs from
+# parts and scorer feedback: lib/weave_feedback/refs.rb.
 #
 # The library (installed with `make install`) is loaded from $WEAVE_FEEDBACK_LIB if set, else
 # from the libdir that `pkg-config weave-feedback` names, else as libweave_feedback.so.0 from
@@ -536,3 +538,5 @@ module WeaveFeedback
 end
 
 require_relative "weave_feedback/pages"
+require_relative "weave_feedback/reading"
+require_relative "weave_feedback/refs"

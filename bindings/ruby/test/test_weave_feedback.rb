@@ -422,3 +422,5 @@ class WeaveFeedbackTest < Minitest::Test
     client.close
   end
 end
+
+require_relative "test_reading"

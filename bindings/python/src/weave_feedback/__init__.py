@@ -15,7 +15,8 @@ weakref.finalize as the backstop: it holds the raw pointer, never the object. Ow
 are copied into Python objects at once.
 
 Walking many rows: FeedbackQuery.pages(n) (module _pages) yields pages of n rows in flat
-memory.
+memory. Query settings, len(q), q[i] and scorer feedback: module _query_mixins; refs from
+parts (call_ref, object_ref, op_ref, table_ref): module _refs.
 
 Threads: ctypes releases the GIL during every foreign call, so network calls do not stop other
 Python threads. A Client may be shared by any number of threads; a lock serialises calls on
@@ -107,21 +108,21 @@ def _opaque(name: str) -> type:
     return POINTER(type(name, (_Opaque,), {}))
 
 
-_Options = _opaque("weave_client_options")
-_Client = _opaque("weave_client")
-_Error = _opaque("weave_error")
-_RefQuery = _opaque("weave_ref_feedback_query")
-_Query = _opaque("weave_feedback_query")
-_Feedbacks = _opaque("weave_feedbacks")
-_Feedback = _opaque("weave_feedback")
-_Refs = _opaque("weave_refs")
+_Options: type = _opaque("weave_client_options")
+_Client: type = _opaque("weave_client")
+_Error: type = _opaque("weave_error")
+_RefQuery: type = _opaque("weave_ref_feedback_query")
+_Query: type = _opaque("weave_feedback_query")
+_Feedbacks: type = _opaque("weave_feedbacks")
+_Feedback: type = _opaque("weave_feedback")
+_Refs: type = _opaque("weave_refs")
 
-_status = c_int  # a C enum: int-sized
-_err = POINTER(_Error)  # weave_error **
-_out_str = POINTER(c_void_p)  # char **: c_void_p, so that the pointer can be freed
+_status: type = c_int  # a C enum: int-sized
+_err: type = POINTER(_Error)  # weave_error **
+_out_str: type = POINTER(c_void_p)  # char **: c_void_p, so that the pointer can be freed
 
 
-def _fn(name: str, restype, *argtypes) -> Any:
+def _fn(name: str, restype: Any, *argtypes: Any) -> Any:
     f = getattr(_lib, name)
     f.restype = restype
     f.argtypes = list(argtypes)
@@ -366,6 +367,11 @@ def _ms(seconds: float) -> int:
     return max(0, int(round(seconds * 1000)))
 
 
+# Query settings, len()/q[i] and scorer feedback: base classes of the query classes below.
+from ._query_mixins import _client_get_feedback, _first_row, _ProjectCollection  # noqa: E402
+from ._query_mixins import _RefCollection, SortKey as SortKey  # noqa: E402
+
+
 class Client(_Handle):
     """A connection to a Weave trace server. Thread-safe.
 
@@ -418,6 +424,15 @@ class Client(_Handle):
                              -1 if limit is None else limit, show_refs)
         return FeedbackQuery(out)
 
+    def get_feedback(self, entity: str, project: str, feedback_id: str) -> Feedback:
+        """The row with this id in entity/project (the Python SDK's client.get_feedback(id)).
+        No such row raises WeaveError(NOT_FOUND) with http_status 0 (the server answered, with
+        no row). One request. Calls on one Client are serialised by its lock, as every call on
+        a handle is: use a Client per thread for parallel lookups."""
+        out = self._call_out("weave_client_get_feedback", _client_get_feedback, _Feedbacks(),
+                             _cstr(entity), _cstr(project), _cstr(feedback_id))
+        return _first_row(out)
+
 
 class _Fetching(_Handle):
     _execute: Any
@@ -441,8 +456,9 @@ class _Fetching(_Handle):
         return Feedbacks(self._call_out(f"{self._prefix}_{kind}", fn, _Feedbacks()))
 
 
-class RefFeedbackQuery(_Fetching):
-    """The feedback on one ref: add, purge, query. Calls are serialised by a lock."""
+class RefFeedbackQuery(_Fetching, _RefCollection):
+    """The feedback on one ref: add, purge, query; len(q) and q[i] read its rows (one fetch).
+    Calls are serialised by a lock."""
 
     _execute = staticmethod(_ref_query_execute)
     _refresh = staticmethod(_ref_query_refresh)
@@ -496,8 +512,8 @@ class RefFeedbackQuery(_Fetching):
         return _take_string(self._call_out(operation, fn, c_void_p(), *args)) or ""
 
 
-class FeedbackQuery(_Fetching):
-    """A project's feedback, fetched lazily."""
+class FeedbackQuery(_Fetching, _ProjectCollection):
+    """A project's feedback, fetched lazily; len(q) and q[i] read its rows (one fetch)."""
 
     _execute = staticmethod(_query_execute)
     _refresh = staticmethod(_query_refresh)
@@ -538,7 +554,8 @@ class Feedback:
 
     @property
     def payload(self) -> dict[str, Any]:
-        return json.loads(self.payload_json)
+        value: dict[str, Any] = json.loads(self.payload_json)  # always an object
+        return value
 
     @property
     def created(self) -> datetime:
@@ -594,3 +611,5 @@ def _payload(payload: Any) -> Optional[str]:
 
 # The page cursor lives in its own module; it needs the helpers above.
 from ._pages import Pages  # noqa: E402
+from ._refs import call_ref as call_ref, object_ref as object_ref  # noqa: E402
+from ._refs import op_ref as op_ref, table_ref as table_ref  # noqa: E402
