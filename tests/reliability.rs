@@ -445,7 +445,7 @@ fn hostile_input_is_refused_before_any_request() {
             ErrorKind::InvalidFeedback,
         ),
         (
-            c.ref_feedback_query("weave:///acme/chatbot/object/x:y/key/%G1")
+            c.ref_feedback_query("weave:///acme/chatbot/nonsense/x")
                 .unwrap_err(),
             ErrorKind::InvalidRef,
         ),
