@@ -15,7 +15,7 @@
 // Threads: a Client may be shared by any number of goroutines. Queries and Feedbacks may be
 // shared too: calls on one query are serialised (the C library does that itself)
 // and Close waits for calls in flight. Network calls (Add*, Replace, Purge, Execute, Refresh,
-// Refs, GetFeedback, FetchProjected, and Len and Get on first use) block the calling goroutine;
+// Refs, GetFeedback, FetchProjected, Flush, and Len and Get on first use) block the calling goroutine;
 // cgo gives the Go scheduler another thread meanwhile.
 // There is no context.Context parameter: a C call cannot be cancelled once started. Bound
 // calls with WithTimeout, WithDeadline and WithMaxRetries instead.
@@ -43,7 +43,7 @@ import (
 // Status is the C API's weave_status. The values are fixed by the C contract.
 type Status int
 
-// The statuses of the C API (tests/bindings/statuses.py checks them against the header).
+// The statuses of the C API (tests/bindings/check_against_header.py checks them against the header).
 const (
 	StatusOK              Status = 0
 	StatusInvalidArgument Status = 1
