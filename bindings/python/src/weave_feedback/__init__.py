@@ -16,7 +16,8 @@ are copied into Python objects at once.
 
 Walking many rows: FeedbackQuery.pages(n) (module _pages) yields pages of n rows in flat
 memory. Query settings, len(q), q[i] and scorer feedback: module _query_mixins; refs from
-parts (call_ref, object_ref, op_ref, table_ref): module _refs.
+parts (call_ref, object_ref, op_ref, table_ref): module _refs; the durable outbox (flush,
+dead_letters, ...): module _outbox.
 
 Threads: ctypes releases the GIL during every foreign call, so network calls do not stop other
 Python threads. A Client may be shared by any number of threads; a lock serialises calls on
@@ -228,7 +229,8 @@ class WeaveError(Exception):
     HTTP status), `http_status` (0 without an HTTP answer), `attempts` (HTTP attempts, for
     errors out of the retry loop), `operation` (the C function), `feedback_ids` (the ids a
     failed add, replace or batch used, in item order: after SERVER, TRANSPORT, TIMEOUT,
-    RATE_LIMITED or DECODE those rows may have been stored)."""
+    RATE_LIMITED or DECODE those rows may have been stored), `pending` (after a failed
+    Client.flush: the rows still queued, None if they could not be counted; else None)."""
 
     def __init__(self, operation: str, status: int, message: str, http_status: int = 0,
                  attempts: int = 0, feedback_ids: Sequence[str] = ()) -> None:
@@ -241,6 +243,7 @@ class WeaveError(Exception):
         self.http_status = http_status
         self.attempts = attempts
         self.feedback_ids: list[str] = list(feedback_ids)
+        self.pending: Optional[int] = None
         super().__init__(f"{operation}: {message}")
 
 
@@ -370,13 +373,23 @@ def _ms(seconds: float) -> int:
 # Query settings, len()/q[i] and scorer feedback: base classes of the query classes below.
 from ._query_mixins import _client_get_feedback, _first_row, _ProjectCollection  # noqa: E402
 from ._query_mixins import _RefCollection, SortKey as SortKey  # noqa: E402
+# The outbox's options and calls: a base class of Client.
+from ._outbox import _OUTBOX_SETTERS, _OutboxClient, OutboxCounters as OutboxCounters  # noqa: E402
+
+_SETTERS.update(_OUTBOX_SETTERS)
 
 
-class Client(_Handle):
+class Client(_OutboxClient):
     """A connection to a Weave trace server. Thread-safe.
 
     Without arguments the C library reads its configuration from the environment
     (WF_TRACE_SERVER_URL, WANDB_API_KEY, ...): it is given NULL options. Durations in seconds.
+
+    `outbox_path` (a SQLite file, created if missing) makes every add commit its rows to the
+    file before sending them: adds return the ids whether or not the server took the rows, and
+    what was not delivered stays queued for flush() (see _OutboxClient). `outbox_max_rows`
+    (default 100000; an add that would go over raises WeaveError(OUTBOX_FULL) and queues
+    nothing) and `outbox_lease` (default 60 s: how long a claim on rows lasts) tune it.
     """
 
     def __init__(self, *, base_url: Optional[str] = None, api_key: Optional[str] = None,
@@ -384,7 +397,10 @@ class Client(_Handle):
                  deadline: Optional[float] = None,
                  retry_base_delay: Optional[float] = None,
                  max_response_bytes: Optional[int] = None,
-                 allow_insecure_http: Optional[bool] = None) -> None:
+                 allow_insecure_http: Optional[bool] = None,
+                 outbox_path: Optional[str | os.PathLike[str]] = None,
+                 outbox_max_rows: Optional[int] = None,
+                 outbox_lease: Optional[float] = None) -> None:
         settings: dict[str, Any] = {
             "base_url": _cstr(base_url), "api_key": _cstr(api_key),
             "timeout": None if timeout is None else _ms(timeout),
@@ -393,10 +409,15 @@ class Client(_Handle):
             "retry_base_delay": None if retry_base_delay is None else _ms(retry_base_delay),
             "max_response_bytes": max_response_bytes,
             "allow_insecure_http": allow_insecure_http,
+            "outbox_path": None if outbox_path is None else _cstr(os.fspath(outbox_path)),
+            "outbox_max_rows": outbox_max_rows,
+            "outbox_lease": None if outbox_lease is None else _ms(outbox_lease),
         }
         settings = {k: v for k, v in settings.items() if v is not None}
-        if settings.get("max_retries", 0) < 0 or settings.get("max_response_bytes", 0) < 0:
-            raise ValueError("max_retries and max_response_bytes must not be negative")
+        if any(settings.get(k, 0) < 0 for k in ("max_retries", "max_response_bytes",
+                                                 "outbox_max_rows")):
+            raise ValueError("max_retries, max_response_bytes and outbox_max_rows must not be "
+                             "negative")
         options = _options_new() if settings else _Options()  # NULL: the environment
         try:
             for key, value in settings.items():
