@@ -11,7 +11,8 @@ Gem::Specification.new do |s|
   s.license = "Apache-2.0"
   s.required_ruby_version = ">= 3.1"
   s.files = ["lib/weave_feedback.rb", "lib/weave_feedback/pages.rb",
-             "lib/weave_feedback/reading.rb", "lib/weave_feedback/refs.rb", "README.md"]
+             "lib/weave_feedback/reading.rb", "lib/weave_feedback/refs.rb", "lib/weave_feedback/outbox.rb",
+             "README.md"]
   s.require_paths = ["lib"]
   s.requirements = ["libweave_feedback 0.x (make install; pkg-config weave-feedback)"]
   s.add_dependency "ffi", ">= 1.15", "< 2"

@@ -20,7 +20,8 @@
 #
 # Walking many rows in flat memory: FeedbackQuery#each_page (lib/weave_feedback/pages.rb).
 # Reading by id, query settings, #length and #[]: lib/weave_feedback/reading.rb. Refs from
-# parts and scorer feedback: lib/weave_feedback/refs.rb.
+# parts and scorer feedback: lib/weave_feedback/refs.rb. The durable outbox (Client#flush,
+# #dead_letters, ...): lib/weave_feedback/outbox.rb.
 #
 # The library (installed with `make install`) is loaded from $WEAVE_FEEDBACK_LIB if set, else
 # from the libdir that `pkg-config weave-feedback` names, else as libweave_feedback.so.0 from
@@ -58,9 +59,11 @@ module WeaveFeedback
   # `http_status` the HTTP status behind it (0 without an HTTP answer), `attempts` the number of
   # HTTP attempts for errors out of the retry loop, `feedback_ids` the ids a failed add,
   # replace or batch used (item order; after server, transport, timeout, rate_limited or
-  # decode errors those rows may have been stored).
+  # decode errors those rows may have been stored), `pending` the rows still queued after a
+  # failed Client#flush (nil otherwise, or when they could not be counted).
   class Error < StandardError
     attr_reader :status, :http_status, :attempts, :operation, :feedback_ids
+    attr_accessor :pending
 
     def initialize(message, status:, http_status: 0, attempts: 0, operation: nil, feedback_ids: [])
       super(message)
@@ -306,10 +309,18 @@ module WeaveFeedback
     # Without arguments the C library reads its configuration from the environment
     # (WF_TRACE_SERVER_URL, WANDB_API_KEY, ...): it is given NULL options. Durations are in
     # seconds.
+    #
+    # `outbox_path:` (a SQLite file, created if missing) makes every add commit its rows to the
+    # file before sending them: adds return the ids whether or not the server took the rows,
+    # and what was not delivered stays queued for #flush (lib/weave_feedback/outbox.rb).
+    # `outbox_max_rows:` (default 100000; an add that would go over raises OutboxFullError and
+    # queues nothing) and `outbox_lease:` (default 60: how long a claim on rows lasts) tune it.
     def initialize(base_url: nil, api_key: nil, timeout: nil, max_retries: nil, deadline: nil,
-                   retry_base_delay: nil, max_response_bytes: nil, allow_insecure_http: nil)
+                   retry_base_delay: nil, max_response_bytes: nil, allow_insecure_http: nil,
+                   outbox_path: nil, outbox_max_rows: nil, outbox_lease: nil)
       settings = { base_url:, api_key:, timeout:, max_retries:, deadline:, retry_base_delay:,
-                   max_response_bytes:, allow_insecure_http: }.compact
+                   max_response_bytes:, allow_insecure_http:, outbox_path:, outbox_max_rows:,
+                   outbox_lease: }.compact
       opts = settings.empty? ? FFI::Pointer::NULL : Native.weave_client_options_new
       begin
         apply(opts, settings)
@@ -356,12 +367,13 @@ module WeaveFeedback
     def apply(opts, settings)
       settings.each do |key, value|
         case key
-        when :base_url, :api_key
+        when :base_url, :api_key, :outbox_path
           fn = :"weave_client_options_set_#{key}"
           arg = Call.cstr(value)
-        when :max_retries, :max_response_bytes
+        when :max_retries, :max_response_bytes, :outbox_max_rows
           fn = :"weave_client_options_set_#{key}"
           arg = Integer(value)
+          raise ArgumentError, "#{key} must not be negative" if arg.negative?
         when :allow_insecure_http
           fn = :weave_client_options_set_allow_insecure_http
           arg = value ? true : false
@@ -540,3 +552,4 @@ end
 require_relative "weave_feedback/pages"
 require_relative "weave_feedback/reading"
 require_relative "weave_feedback/refs"
+require_relative "weave_feedback/outbox"

@@ -424,3 +424,4 @@ class WeaveFeedbackTest < Minitest::Test
 end
 
 require_relative "test_reading"
+require_relative "test_outbox"
