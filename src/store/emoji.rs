@@ -6,19 +6,31 @@
 //! quirks: the search walks as deep as the emoji table allows and matches only if it stops on
 //! an emoji (no backtracking), and stray variation selectors (U+FE0E, U+FE0F) are dropped.
 
+use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use super::emoji_data::EMOJI;
+use super::emoji_data::{ALIAS, COMPONENT, DETONED, EMOJI_START, TEXT};
 
 const ZWJ: char = '\u{200d}';
+
+/// Emoji `i` of the table (sorted).
+fn emoji(i: usize) -> &'static str {
+    &TEXT[EMOJI_START[i] as usize..EMOJI_START[i + 1] as usize]
+}
+
+/// The text of a span of the table: `offset << 8 | length`.
+fn span(packed: u32) -> &'static str {
+    let at = (packed >> 8) as usize;
+    &TEXT[at..at + (packed & 0xff) as usize]
+}
 
 /// Every prefix (in chars) of every emoji: the search tree of the Python tokenizer.
 fn prefixes() -> &'static HashSet<&'static str> {
     static P: OnceLock<HashSet<&'static str>> = OnceLock::new();
     P.get_or_init(|| {
         let mut set = HashSet::new();
-        for (e, ..) in EMOJI {
+        for e in (0..ALIAS.len()).map(emoji) {
             for (i, c) in e.char_indices() {
                 set.insert(&e[..i + c.len_utf8()]);
             }
@@ -27,12 +39,26 @@ fn prefixes() -> &'static HashSet<&'static str> {
     })
 }
 
+/// The index of an emoji in the table: a binary search, the table being sorted.
+fn find(e: &str) -> Option<usize> {
+    let (mut lo, mut hi) = (0, ALIAS.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match emoji(mid).cmp(e) {
+            Ordering::Less => lo = mid + 1,
+            Ordering::Greater => hi = mid,
+            Ordering::Equal => return Some(mid),
+        }
+    }
+    None
+}
+
 /// The table entry of an emoji: (alias, is component, detoned).
 fn lookup(e: &str) -> Option<(&'static str, bool, &'static str)> {
-    EMOJI
-        .binary_search_by(|(k, ..)| (*k).cmp(e))
-        .ok()
-        .map(|i| (EMOJI[i].1, EMOJI[i].2, EMOJI[i].3))
+    find(e).map(|i| {
+        let component = u16::try_from(i).is_ok_and(|i| COMPONENT.binary_search(&i).is_ok());
+        (span(ALIAS[i]), component, span(DETONED[i]))
+    })
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -221,5 +247,51 @@ mod tests {
             "ab",
             "stray variation selectors are dropped"
         );
+    }
+
+    #[test]
+    fn the_generated_table_is_sorted_and_every_span_is_text() {
+        let n = ALIAS.len();
+        assert_eq!((EMOJI_START.len(), DETONED.len()), (n + 1, n));
+        for i in 0..n {
+            let e = emoji(i);
+            assert!(!e.is_empty(), "entry {i}");
+            if i > 0 {
+                assert!(emoji(i - 1) < e, "entry {i} is not in order");
+            }
+            assert_eq!(find(e), Some(i));
+            let (alias, _, detoned) = lookup(e).unwrap();
+            assert!(alias.len() > 2 && alias.starts_with(':') && alias.ends_with(':'));
+            assert!(!detoned.is_empty(), "entry {i}");
+        }
+        assert!(COMPONENT.windows(2).all(|w| w[0] < w[1]));
+        assert!(COMPONENT.iter().all(|&i| usize::from(i) < n));
+        assert_eq!(find("a"), None);
+        assert_eq!(find("\u{1f44d}\u{1f44d}"), None);
+    }
+
+    #[test]
+    fn looks_up_as_the_emoji_package() {
+        // Values from Python's emoji 2.16.0: demojize, status == component, Weave's detone.
+        let first = ("#\u{20e3}", ":keycap_#:", false, "#\u{fe0f}\u{20e3}");
+        let last = (
+            "\u{1fafa}\u{1f3ff}",
+            ":rightwards_thumb_sign_dark_skin_tone:",
+            false,
+            "\u{1fafa}",
+        );
+        let component = ("\u{1f3fb}", ":light_skin_tone:", true, "\u{1f3fb}");
+        // Its detoned form is no emoji of the table: `emojize` leaves the name.
+        let kiss = (
+            "\u{1f9d1}\u{1f3fb}\u{200d}\u{2764}\u{200d}\u{1f48b}\u{200d}\u{1f9d1}\u{1f3fc}",
+            ":kiss_person_person_light_skin_tone_medium-light_skin_tone:",
+            false,
+            ":kiss_person_person:",
+        );
+        for (e, alias, comp, detoned) in [first, last, component, kiss] {
+            assert_eq!(lookup(e), Some((alias, comp, detoned)), "{e:?}");
+        }
+        assert_eq!(emoji(0), first.0);
+        assert_eq!(emoji(ALIAS.len() - 1), last.0);
     }
 }
