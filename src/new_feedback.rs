@@ -445,35 +445,11 @@ pub(crate) fn payload_from_json(
     }
 }
 
-/// The payload text with `extra` applied as Python's `dict.update`: a key already there keeps
-/// its place and takes the new value, new keys go at the end; every other value stays as
-/// written.
+/// The payload text with `extra` applied (see [`pyjson::text::update`]).
 fn merge_text(payload: &RawValue, extra: &Map<String, Value>) -> Result<Box<RawValue>> {
-    #[derive(Serialize)]
-    #[serde(untagged)]
-    enum Member<'a> {
-        Text(&'a RawValue),
-        Value(&'a Value),
-    }
-    let mut members: Vec<(Cow<'_, str>, Member<'_>)> = Vec::new();
-    for (k, v) in pyjson::text::entries(payload.get()).unwrap_or_default() {
-        let v = extra.get(k.as_ref()).map_or(Member::Text(v), Member::Value);
-        match members.iter_mut().find(|(key, _)| *key == k) {
-            Some(slot) => slot.1 = v,
-            None => members.push((k, v)),
-        }
-    }
-    for (k, v) in extra {
-        if !members.iter().any(|(key, _)| key == k) {
-            members.push((Cow::Borrowed(k), Member::Value(v)));
-        }
-    }
-    let mut out = Vec::new();
-    let mut ser = serde_json::Serializer::new(&mut out);
-    serde::Serializer::collect_map(&mut ser, members)
-        .map_err(|e| Error::Internal(format!("encoding a payload: {e}")))?;
-    let text = String::from_utf8(out).map_err(|e| Error::Internal(e.to_string()))?;
-    RawValue::from_string(text).map_err(|e| Error::Internal(format!("encoding a payload: {e}")))
+    pyjson::text::update(payload.get(), extra)
+        .and_then(|text| RawValue::from_string(text).ok())
+        .ok_or_else(|| Error::Internal("merging extra fields into a payload".into()))
 }
 
 /// The payload of a request: the caller's JSON text, or a map.

@@ -10,7 +10,9 @@
 
 use std::fmt::Write as _;
 
+use serde::Serialize;
 use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 
 /// A layout: separators, indentation, and whether non-ASCII text is escaped.
 pub struct Style {
@@ -104,6 +106,34 @@ pub fn entries(text: &str) -> Option<Vec<(std::borrow::Cow<'_, str>, &RawValue)>
     let v = serde::Deserializer::deserialize_map(&mut d, Entries).ok()?;
     d.end().ok()?;
     Some(v)
+}
+
+/// The JSON object `text` updated with `extra` as Python's `dict.update` does (a key already
+/// there keeps its place and takes the new value, new keys go at the end), compact; every
+/// other value stays exactly as written. `None` when `text` is not an object.
+pub fn update(text: &str, extra: &Map<String, Value>) -> Option<String> {
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum Member<'a> {
+        Text(&'a RawValue),
+        Value(&'a Value),
+    }
+    let mut members: Vec<(std::borrow::Cow<'_, str>, Member<'_>)> = Vec::new();
+    for (k, v) in entries(text)? {
+        let v = extra.get(k.as_ref()).map_or(Member::Text(v), Member::Value);
+        match members.iter_mut().find(|(key, _)| *key == k) {
+            Some(slot) => slot.1 = v,
+            None => members.push((k, v)),
+        }
+    }
+    for (k, v) in extra {
+        if !members.iter().any(|(key, _)| key == k) {
+            members.push((std::borrow::Cow::Borrowed(k), Member::Value(v)));
+        }
+    }
+    let mut out = Vec::with_capacity(text.len() + 64);
+    serde::Serializer::collect_map(&mut serde_json::Serializer::new(&mut out), members).ok()?;
+    String::from_utf8(out).ok()
 }
 
 /// Where rewritten text goes: a string, or a count of its characters.
@@ -341,6 +371,21 @@ mod tests {
         }
         let deep = "[".repeat(200) + &"]".repeat(200);
         assert_eq!(rewrite(&deep, &COMPACT), None);
+    }
+
+    #[test]
+    fn update_as_dict_update() {
+        let extra = serde_json::json!({"b": "new", "z": 1});
+        let extra = extra.as_object().unwrap();
+        assert_eq!(
+            update(
+                r#"{"a": 12345678901234567890123, "b": 0, "c": [1e22]}"#,
+                extra
+            )
+            .unwrap(),
+            r#"{"a":12345678901234567890123,"b":"new","c":[1e22],"z":1}"#
+        );
+        assert_eq!(update("[]", extra), None);
     }
 
     #[test]
