@@ -14,12 +14,13 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-/// A layout: separators, indentation, and whether non-ASCII text is escaped.
+/// A layout: separators, indentation, whether non-ASCII text is escaped, how floats look.
 pub struct Style {
     item_sep: &'static str,
     key_sep: &'static str,
     indent: Option<usize>,
     ascii: bool,
+    float: fn(f64) -> String,
 }
 
 /// `json.dumps(v)`: what Weave's server stores and measures the 1 MiB limit on.
@@ -28,6 +29,7 @@ pub const DUMPS: Style = Style {
     key_sep: ": ",
     indent: None,
     ascii: true,
+    float: super::float_repr,
 };
 /// `json.dumps(v, indent=2)`: the SDK's table cell of a custom payload.
 pub const DUMPS_INDENT2: Style = Style {
@@ -35,14 +37,22 @@ pub const DUMPS_INDENT2: Style = Style {
     key_sep: ": ",
     indent: Some(2),
     ascii: true,
+    float: super::float_repr,
 };
-/// Compact UTF-8, as Weave's server answers (pydantic's `model_dump_json`).
+/// Compact UTF-8, as Weave's server answers (pydantic's `model_dump_json`, whose floats differ
+/// from Python's `repr`: `1e-7`, `0.00001`, `1e+22`).
 pub const COMPACT: Style = Style {
     item_sep: ",",
     key_sep: ":",
     indent: None,
     ascii: false,
+    float: pydantic_float,
 };
+
+/// A float as pydantic-core writes it, which is how serde_json writes it.
+fn pydantic_float(f: f64) -> String {
+    serde_json::to_string(&f).unwrap_or_default()
+}
 
 /// `text` in `style`; `None` when it is not JSON this module reads.
 pub fn rewrite(text: &str, style: &Style) -> Option<String> {
@@ -321,7 +331,7 @@ impl<S: Sink> Writer<'_, S> {
             self.out.put(if digits == "0" { "0" } else { token });
         } else {
             let f: f64 = token.parse().ok().filter(|f: &f64| f.is_finite())?;
-            self.out.put(&super::float_repr(f));
+            self.out.put(&(self.style.float)(f));
         }
         Some(())
     }
@@ -343,6 +353,19 @@ mod tests {
             rewrite(BIG, &COMPACT).unwrap(),
             r#"{"a":12345678901234567890123,"b":[-98765432109876543210,{"c":1e+22}],"d":0,"e":100.0,"f":"é\n🎉","g":{},"h":[]}"#
         );
+    }
+
+    #[test]
+    fn compact_floats_as_pydantic() {
+        // pydantic_core.to_json([1e22, -1e-7, 1e16, 1e15, 1e-5, 0.0001, 100.0, -0.0, 5e-324])
+        let want = "[1e+22,-1e-7,1e+16,1000000000000000.0,0.00001,0.0001,100.0,-0.0,5e-324]";
+        let input = "[1e22, -1e-7, 1e16, 1e15, 1e-5, 0.0001, 100, -0.0, 5e-324]";
+        // (100 is an integer: written as is; 100.0 below.)
+        assert_eq!(
+            rewrite(input, &COMPACT).unwrap(),
+            want.replace("100.0", "100")
+        );
+        assert_eq!(rewrite("1E2", &COMPACT).unwrap(), "100.0");
     }
 
     #[test]
