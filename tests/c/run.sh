@@ -112,6 +112,7 @@ readme_snippet() { # the ```c block of the README's "Using it from C", wrapped i
 step "build the README's C snippet" readme_snippet
 step "build local_store" build "$out/local_store" "$here/local_store.c"
 step "build reading" build "$out/reading" "$here/reading.c"
+step "build exact_numbers" build "$out/exact_numbers" "$here/exact_numbers.c"
 build_own_sqlite() { # the program's own SQLite (system libsqlite3) beside the static library
     "$CC" "${CFLAGS[@]}" "$here/own_sqlite.c" "$LIB" -lsqlite3 "${LDLIBS[@]}" -o "$out/own_sqlite"
 }
@@ -123,6 +124,7 @@ if [ "${WEAVE_C_SKIP_ASAN:-0}" != 1 ]; then
     step "build quickstart (ASan+UBSan)" build "$out/quickstart_asan" examples/c/quickstart.c "${SAN[@]}"
     step "build local_store (ASan+UBSan)" build "$out/local_store_asan" "$here/local_store.c" "${SAN[@]}"
     step "build reading (ASan+UBSan)" build "$out/reading_asan" "$here/reading.c" "${SAN[@]}"
+    step "build exact_numbers (ASan+UBSan)" build "$out/exact_numbers_asan" "$here/exact_numbers.c" "${SAN[@]}"
     step "build sanitizer canary" build "$out/canary_asan" "$here/sanitizer_canary.c" "${SAN[@]}"
 fi
 
@@ -205,6 +207,8 @@ step "own_sqlite" own_sqlite
 step "c_api" "$out/c_api"
 step "reading (server)" "$out/reading" "$WEAVE_TEST_BASE_URL"
 step "reading (local store)" "$out/reading" "sqlite::memory:"
+step "exact_numbers (server)" "$out/exact_numbers" "$WEAVE_TEST_BASE_URL"
+step "exact_numbers (local store)" "$out/exact_numbers" "sqlite::memory:"
 step "threads" "$out/threads"
 step "writing" "$out/writing"
 step "quickstart" quickstart "$out/quickstart"
@@ -217,6 +221,7 @@ if [ "${WEAVE_C_SKIP_VALGRIND:-0}" != 1 ]; then
     step "c_api under valgrind" "${VALGRIND[@]}" "$out/c_api"
     step "reading (server) under valgrind" "${VALGRIND[@]}" "$out/reading" "$WEAVE_TEST_BASE_URL"
     step "reading (local store) under valgrind" "${VALGRIND[@]}" "$out/reading" "sqlite::memory:"
+    step "exact_numbers (server) under valgrind" "${VALGRIND[@]}" "$out/exact_numbers" "$WEAVE_TEST_BASE_URL"
     step "threads under valgrind" "${VALGRIND[@]}" "$out/threads"
     step "writing under valgrind" "${VALGRIND[@]}" "$out/writing"
     step "local_store under valgrind" local_store local-valgrind "${VALGRIND[@]}" "$out/local_store"
@@ -240,6 +245,7 @@ if [ "${WEAVE_C_SKIP_ASAN:-0}" != 1 ]; then
     step "threads with ASan+UBSan" "$out/threads_asan"
     step "reading (server) with ASan+UBSan" "$out/reading_asan" "$WEAVE_TEST_BASE_URL"
     step "reading (local store) with ASan+UBSan" "$out/reading_asan" "sqlite::memory:"
+    step "exact_numbers (local store) with ASan+UBSan" "$out/exact_numbers_asan" "sqlite::memory:"
     step "writing with ASan+UBSan" "$out/writing_asan"
     step "local_store with ASan+UBSan" local_store local-asan "$out/local_store_asan"
     step "quickstart with ASan+UBSan" quickstart "$out/quickstart_asan"
