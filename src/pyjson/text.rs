@@ -40,7 +40,8 @@ pub const DUMPS_INDENT2: Style = Style {
     float: super::float_repr,
 };
 /// Compact UTF-8, as Weave's server answers (pydantic's `model_dump_json`, whose floats differ
-/// from Python's `repr`: `1e-7`, `0.00001`, `1e+22`).
+/// from Python's `repr`: `1e-7`, `0.00001`, `1e+22`). The local store answers with it.
+#[cfg_attr(not(any(test, feature = "local-store")), allow(dead_code))]
 pub const COMPACT: Style = Style {
     item_sep: ",",
     key_sep: ":",
@@ -50,6 +51,7 @@ pub const COMPACT: Style = Style {
 };
 
 /// A float as pydantic-core writes it, which is how serde_json writes it.
+#[cfg_attr(not(any(test, feature = "local-store")), allow(dead_code))]
 fn pydantic_float(f: f64) -> String {
     serde_json::to_string(&f).unwrap_or_default()
 }
