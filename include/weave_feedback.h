@@ -575,8 +575,8 @@ enum weave_status weave_feedbacks_refs(const struct weave_feedbacks *feedbacks,
  * All rows as a JSON array of objects with the wire key names of a feedback row (`id`,
  * `project_id`, `weave_ref`, `creator`, `feedback_type`, `payload`, `annotation_ref`,
  * `runnable_ref`, `call_ref`, `trigger_ref`, `queue_id`, `wb_user_id`, `created_at`), nulls
- * included, `created_at` in RFC 3339, payloads as stored. `*out` is an owned string, freed
- * with `weave_string_free`.
+ * included, `created_at` in RFC 3339, payloads as the server sent them (exact numbers).
+ * `*out` is an owned string, freed with `weave_string_free`.
  */
 WEAVE_MUST_USE
 enum weave_status weave_feedbacks_to_json(const struct weave_feedbacks *feedbacks,
@@ -623,8 +623,9 @@ const char *weave_feedback_weave_ref(const struct weave_feedback *feedback);
 const char *weave_feedback_feedback_type(const struct weave_feedback *feedback);
 
 /**
- * The stored payload as compact JSON text (an object; reactions include the server's `alias`
- * and `detoned` keys). Borrowed; NULL when `feedback` is NULL.
+ * The stored payload as JSON text exactly as the server sent it (an object, compact from
+ * Weave's server; integers beyond 64 bits keep every digit; reactions include the server's
+ * `alias` and `detoned` keys). Borrowed; NULL when `feedback` is NULL.
  */
 const char *weave_feedback_payload_json(const struct weave_feedback *feedback);
 
@@ -983,7 +984,8 @@ enum weave_status weave_ref_feedback_query_new(const struct weave_client *client
  *   with `annotation_ref`. Other types starting with `wandb.` are reserved:
  *   `WEAVE_STATUS_INVALID_FEEDBACK`.
  * - `payload_json` (optional): a JSON object; NULL means `{}`. Valid JSON that is not an
- *   object gives `WEAVE_STATUS_INVALID_ARGUMENT`.
+ *   object gives `WEAVE_STATUS_INVALID_ARGUMENT`, and so does a number no double can hold
+ *   (`1e400`). It is sent exactly as written: integers beyond 64 bits keep every digit.
  * - `creator` (optional): a display name; an empty string is sent as given.
  * - `annotation_ref` (optional): the annotation spec's object ref; an empty string means
  *   absent, as in the SDK.
@@ -1008,8 +1010,8 @@ enum weave_status weave_ref_feedback_query_add(struct weave_ref_feedback_query *
  *
  * - `runnable_ref`: the scorer, an op (`weave:///e/p/op/<name>:<digest>`) or object
  *   (`weave:///e/p/object/<name>:<digest>`) version ref.
- * - `output_json`: any JSON value (not only an object); malformed JSON gives
- *   `WEAVE_STATUS_INVALID_ARGUMENT`.
+ * - `output_json`: any JSON value (not only an object), sent exactly as written; malformed
+ *   JSON gives `WEAVE_STATUS_INVALID_ARGUMENT`.
  * - `call_ref` (optional): the call that ran the scorer; required for an op scorer.
  * - `trigger_ref` (optional): the monitor (an object version ref) that triggered it.
  * - `creator` and `out_id` (optional): as for `weave_ref_feedback_query_add`.

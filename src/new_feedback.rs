@@ -4,10 +4,12 @@
 use std::borrow::Cow;
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::feedback::{NOTE_TYPE, REACTION_TYPE};
+use crate::pyjson;
 use crate::refs::WeaveRef;
 use crate::validate;
 use crate::validate::{Links, RUNNABLE_PREFIX};
@@ -17,10 +19,16 @@ use crate::validate::{Links, RUNNABLE_PREFIX};
 /// Built with [`NewFeedback::custom`] (the SDK's `add()`, with its rules), with
 /// [`NewFeedback::note`] / [`NewFeedback::reaction`] (the SDK's `add_note` / `add_reaction`), or
 /// with [`NewFeedback::runnable`] (a scorer's result, as the SDK's `apply_scorer` stores it).
-#[derive(Clone, Debug, PartialEq)]
+///
+/// A payload given as JSON text ([`NewFeedback::custom_json`],
+/// [`NewFeedback::with_payload_json`]) is sent exactly as written, so integers beyond 64 bits
+/// keep every digit; a `Map` payload holds `serde_json` numbers, where such integers are `f64`.
+#[derive(Clone, Debug)]
 pub struct NewFeedback {
     feedback_type: String,
     payload: Map<String, Value>,
+    /// `payload` as the caller wrote it, when given as text: what is sent.
+    payload_text: Option<Box<RawValue>>,
     extra: Map<String, Value>,
     creator: Option<String>,
     annotation_ref: Option<String>,
@@ -43,6 +51,7 @@ impl NewFeedback {
         NewFeedback {
             feedback_type: feedback_type.into(),
             payload,
+            payload_text: None,
             extra: Map::new(),
             creator: None,
             annotation_ref: None,
@@ -50,6 +59,32 @@ impl NewFeedback {
             id: None,
             origin: Origin::Custom,
         }
+    }
+
+    /// [`NewFeedback::custom`] with the payload given as JSON text (an object), sent exactly
+    /// as written (integers beyond 64 bits keep every digit). Not JSON, or not an object, is
+    /// [`Error::InvalidArgument`]; so is a number no `f64` can hold (`1e400`), which Weave's
+    /// server would store as infinity and answer as `null`.
+    pub fn custom_json(
+        feedback_type: impl Into<String>,
+        payload_json: &str,
+    ) -> Result<NewFeedback> {
+        NewFeedback::custom(feedback_type, Map::new()).with_payload_json(payload_json)
+    }
+
+    /// Replaces the payload with one given as JSON text (an object), sent exactly as written;
+    /// errors as in [`NewFeedback::custom_json`]. The type and its rules stay (so
+    /// `NewFeedback::of_type(t, Map::new()).with_payload_json(text)` works for any type).
+    pub fn with_payload_json(self, payload_json: &str) -> Result<NewFeedback> {
+        self.with_payload_text(payload_json, "payload")
+    }
+
+    /// [`NewFeedback::with_payload_json`], errors naming the payload `what`.
+    pub(crate) fn with_payload_text(mut self, text: &str, what: &str) -> Result<NewFeedback> {
+        let (map, raw) = payload_from_json(text, what)?;
+        self.payload = map;
+        self.payload_text = Some(raw);
+        Ok(self)
     }
 
     /// A scorer's result, as the SDK's `apply_scorer` stores it (`_add_runnable_feedback`):
@@ -66,6 +101,18 @@ impl NewFeedback {
         let mut payload = Map::new();
         payload.insert("output".into(), output.into());
         NewFeedback::custom(format!("{RUNNABLE_PREFIX}{name}"), payload).runnable_ref(runnable_ref)
+    }
+
+    /// [`NewFeedback::runnable`] with the output given as JSON text (any value), sent exactly
+    /// as written. Malformed JSON is [`Error::InvalidArgument`].
+    pub fn runnable_json(
+        runnable_ref: impl Into<String>,
+        output_json: &str,
+    ) -> Result<NewFeedback> {
+        let output: Value = serde_json::from_str(output_json)
+            .map_err(|e| Error::InvalidArgument(format!("output_json is not valid JSON: {e}")))?;
+        let text = format!("{{\"output\":{}}}", output_json.trim());
+        NewFeedback::runnable(runnable_ref, output).with_payload_text(&text, "output_json")
     }
 
     /// A note (`wandb.note.1`, `{"note": text}`); 1 to 1024 characters.
@@ -221,6 +268,7 @@ impl NewFeedback {
 
     /// Reads a batch given as JSON text: an array of items as [`NewFeedback::from_value`]
     /// reads them. Errors name the item (`item 2: ...`).
+    /// Payloads are sent exactly as written in `text` (integers beyond 64 bits keep every digit).
     pub fn list_from_json(text: &str) -> Result<Vec<NewFeedback>> {
         let items = match serde_json::from_str::<Value>(text) {
             Ok(Value::Array(items)) => items,
@@ -235,10 +283,24 @@ impl NewFeedback {
                 )))
             }
         };
+        // The same array again, each item as its text, for the payloads' exact text.
+        let raw: Vec<&RawValue> = serde_json::from_str(text).unwrap_or_default();
         items
             .iter()
             .enumerate()
-            .map(|(i, item)| NewFeedback::from_value(item).map_err(|e| e.annotate_item(i)))
+            .map(|(i, item)| {
+                let f = NewFeedback::from_value(item)?;
+                match raw
+                    .get(i)
+                    .and_then(|r| pyjson::text::member(r.get(), "payload"))
+                {
+                    Some(p) if item.get("payload").is_some_and(Value::is_object) => {
+                        f.with_payload_text(p.get(), "payload")
+                    }
+                    _ => Ok(f),
+                }
+                .map_err(|e| e.annotate_item(i))
+            })
             .collect()
     }
 
@@ -252,7 +314,7 @@ impl NewFeedback {
         replacing: Option<&str>,
     ) -> Result<String> {
         let project_id = target.project_id();
-        // The payload as sent: borrowed when there are no extra fields (the usual case).
+        // The payload the rules read: borrowed when there are no extra fields (the usual case).
         let payload: Cow<'_, Map<String, Value>> = if self.extra.is_empty() {
             Cow::Borrowed(&self.payload)
         } else {
@@ -310,7 +372,23 @@ impl NewFeedback {
         for text in [&self.creator, &links.queue_id].into_iter().flatten() {
             validate::embedded_str_ref(text)?;
         }
-        validate::payload_size(&payload)?;
+        // The payload as sent: the caller's text when given as text (with any extra fields
+        // merged in as the SDK's `payload.update(kwargs)` does), else the map.
+        let text: Option<Cow<'_, RawValue>> = match &self.payload_text {
+            Some(raw) if self.extra.is_empty() => Some(Cow::Borrowed(raw)),
+            Some(raw) => Some(Cow::Owned(merge_text(raw, &self.extra)?)),
+            None => None,
+        };
+        let sent = match &text {
+            Some(raw) => {
+                validate::payload_text_size(raw.get())?;
+                SentPayload::Text(raw)
+            }
+            None => {
+                validate::payload_size(&payload)?;
+                SentPayload::Map(&payload)
+            }
+        };
         // Written straight to text, without building a `Value` tree of the body first.
         let body = CreateBody {
             id,
@@ -318,7 +396,7 @@ impl NewFeedback {
             weave_ref: target.as_str(),
             creator: self.creator.as_deref(),
             feedback_type: &self.feedback_type,
-            payload: &payload,
+            payload: sent,
             annotation_ref: self.annotation_ref.as_deref(),
             runnable_ref: links.runnable_ref.as_deref(),
             call_ref: links.call_ref.as_deref(),
@@ -330,6 +408,56 @@ impl NewFeedback {
         serde_json::to_string(&body)
             .map_err(|e| Error::Internal(format!("encoding a create request: {e}")))
     }
+}
+
+/// Two `NewFeedback`s are equal when they would send the same request (a payload given as
+/// text compared as that text).
+impl PartialEq for NewFeedback {
+    fn eq(&self, o: &NewFeedback) -> bool {
+        let text = |f: &NewFeedback| f.payload_text.as_ref().map(|t| t.get().to_owned());
+        self.feedback_type == o.feedback_type
+            && self.payload == o.payload
+            && text(self) == text(o)
+            && self.extra == o.extra
+            && self.creator == o.creator
+            && self.annotation_ref == o.annotation_ref
+            && self.links == o.links
+            && self.id == o.id
+            && self.origin == o.origin
+    }
+}
+
+/// A payload given as JSON text: parsed (the rules read the map) and kept as written (it is
+/// what is sent). Errors name the argument `what`.
+pub(crate) fn payload_from_json(
+    text: &str,
+    what: &str,
+) -> Result<(Map<String, Value>, Box<RawValue>)> {
+    let bad = |m: String| Error::InvalidArgument(m);
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => {
+            let raw = RawValue::from_string(text.trim().to_string())
+                .map_err(|e| bad(format!("{what} is not valid JSON: {e}")))?;
+            Ok((map, raw))
+        }
+        Ok(_) => Err(bad(format!("{what} must be a JSON object"))),
+        Err(e) => Err(bad(format!("{what} is not valid JSON: {e}"))),
+    }
+}
+
+/// The payload text with `extra` applied (see [`pyjson::text::update`]).
+fn merge_text(payload: &RawValue, extra: &Map<String, Value>) -> Result<Box<RawValue>> {
+    pyjson::text::update(payload.get(), extra)
+        .and_then(|text| RawValue::from_string(text).ok())
+        .ok_or_else(|| Error::Internal("merging extra fields into a payload".into()))
+}
+
+/// The payload of a request: the caller's JSON text, or a map.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum SentPayload<'a> {
+    Text(&'a RawValue),
+    Map(&'a Map<String, Value>),
 }
 
 /// Optional text, with an empty string meaning none (as the SDK and server treat these fields).
@@ -345,7 +473,7 @@ struct CreateBody<'a> {
     weave_ref: &'a str,
     creator: Option<&'a str>,
     feedback_type: &'a str,
-    payload: &'a Map<String, Value>,
+    payload: SentPayload<'a>,
     annotation_ref: Option<&'a str>,
     runnable_ref: Option<&'a str>,
     call_ref: Option<&'a str>,

@@ -226,6 +226,20 @@ pub fn payload_size(payload: &Map<String, Value>) -> Result<()> {
     Ok(())
 }
 
+/// [`payload_size`] of a payload given as JSON text: `json.dumps` counted with its integers'
+/// every digit, as the server counts them.
+pub fn payload_text_size(text: &str) -> Result<()> {
+    let n = pyjson::text::dumps_len(text).ok_or_else(|| {
+        Error::InvalidArgument("payload is not JSON with numbers Python can read".into())
+    })?;
+    if n > MAX_PAYLOAD_CHARS {
+        return Err(Error::InvalidFeedback(format!(
+            "Feedback payload too large: {n} characters as the server measures it, limit {MAX_PAYLOAD_CHARS}"
+        )));
+    }
+    Ok(())
+}
+
 /// Strings the server would reject anywhere in a request body (it rewrites every `weave:///`
 /// string it finds to an internal ref): a `weave:///` value
 /// with fewer than three path parts, even inside a payload.

@@ -206,7 +206,7 @@ impl<'a> Writer<'a> {
         }
         let restored = original
             .iter()
-            .try_for_each(|f| self.create_row(&f.id, &restore_body(f).to_string()));
+            .try_for_each(|f| self.create_row(&f.id, &f.restore_request()));
         Err(match restored {
             Ok(()) => e.annotate(format!(
                 "the server had deleted row {feedback_id} before refusing its replacement; \
@@ -214,8 +214,12 @@ impl<'a> Writer<'a> {
             )),
             Err(restore) => e.annotate(format!(
                 "the server deleted row {feedback_id} and writing it back failed ({restore}); \
-                 its content was {}",
-                Value::Array(original.iter().map(Feedback::to_value).collect())
+                 its content was [{}]",
+                original
+                    .iter()
+                    .map(Feedback::to_json)
+                    .collect::<Vec<_>>()
+                    .join(",")
             )),
         })
     }
@@ -376,25 +380,6 @@ fn batch_body(items: &[Item<'_>]) -> String {
     }
     out.push_str("]}");
     out
-}
-
-/// The create request that writes `row` back as it was (the server stamps a new `created_at`
-/// and `wb_user_id`, and recomputes a reaction's added keys).
-fn restore_body(row: &Feedback) -> Value {
-    json!({
-        "id": row.id,
-        "project_id": row.project_id,
-        "weave_ref": row.weave_ref,
-        "creator": row.creator,
-        "feedback_type": row.feedback_type,
-        "payload": row.payload,
-        "annotation_ref": row.annotation_ref,
-        "runnable_ref": row.runnable_ref,
-        "call_ref": row.call_ref,
-        "trigger_ref": row.trigger_ref,
-        "queue_id": row.queue_id,
-        "wb_user_id": null,
-    })
 }
 
 /// A create response must be an object with an `id`; a batch response `{"res": [n objects]}`.

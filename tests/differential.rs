@@ -827,3 +827,88 @@ fn local_store_answers_as_weaves_server() {
         failures.join("\n")
     );
 }
+
+/// Payload numbers compared as text (the cases above compare `Value`s, which round integers
+/// beyond 64 bits): creates, a batch and a replace sent as raw JSON text to both, then the
+/// payloads of the query answers, exactly as each side wrote them.
+#[test]
+fn payload_numbers_are_answered_with_the_same_text() {
+    let srv = TestServer::start();
+    let store = Store::in_memory().unwrap();
+    let project = "acme/exact";
+    let row = |id: &str, t: &str, payload: &str| {
+        format!(
+            r#"{{"id": "{id}", "project_id": "{project}", "weave_ref": "{CALL}", "feedback_type": "{t}", "payload": {payload}}}"#
+        )
+    };
+    let big = r#"{"a": 12345678901234567890123, "b": [-98765432109876543210, {"c": 1e22}], "d": -0, "e": 1E2, "f": 1.50, "g": "é\u00e9"}"#;
+    let steps = [
+        ("/feedback/create", row("x1", "t", big)),
+        (
+            "/feedback/create",
+            row(
+                "x2",
+                "wandb.reaction.1",
+                r#"{"emoji": "👍", "n": 99999999999999999999999}"#,
+            ),
+        ),
+        (
+            "/feedback/batch/create",
+            format!(
+                r#"{{"batch": [{}, {}]}}"#,
+                row("x3", "t", r#"{"n": -1e-7, "m": 18446744073709551616}"#),
+                row(
+                    "x4",
+                    "wandb.note.1",
+                    r#"{"note": "n", "k": 123456789012345678901234567890}"#
+                )
+            ),
+        ),
+        (
+            "/feedback/replace",
+            format!(
+                r#"{{"feedback_id": "x1", {}"#,
+                &row("x5", "t", r#"{"r": -123456789012345678901234567890}"#)[1..]
+            ),
+        ),
+        (
+            "/feedback/query",
+            format!(r#"{{"project_id": "{project}"}}"#),
+        ),
+    ];
+    let payloads = |body: &[u8]| -> Vec<String> {
+        weave_feedback::Feedbacks::from_query_response(body, false)
+            .unwrap()
+            .iter()
+            .map(|f| f.payload_json().to_string())
+            .collect()
+    };
+    for (route, body) in &steps {
+        let (rs, rb) = srv.request("POST", route, body);
+        let (ls, lb) = store.handle(route, body.as_bytes());
+        assert_eq!(
+            (rs, ls),
+            (200, 200),
+            "{route}: {rb} / {}",
+            String::from_utf8_lossy(&lb)
+        );
+        if *route == "/feedback/query" {
+            let (r, l) = (payloads(rb.as_bytes()), payloads(&lb));
+            assert_eq!(r, l);
+            assert_eq!(r.len(), 4);
+            assert!(
+                r.iter().any(|p| p.contains("99999999999999999999999")),
+                "{r:?}"
+            );
+        } else {
+            // Create answers carry the stored payload too.
+            let text = |b: &str| {
+                b.split("\"payload\":")
+                    .skip(1)
+                    .map(|p| p.split('}').next().unwrap_or("").to_string())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(text(&rb), text(&String::from_utf8_lossy(&lb)), "{route}");
+        }
+    }
+}

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::{Feedback, Feedbacks};
@@ -11,7 +12,8 @@ use crate::error::{Error, Result};
 use crate::timestamp::Timestamp;
 
 /// A row as sent. `created_at` is borrowed from the answer when it has no escapes (always, from
-/// Weave): only the last row's text is kept, so copying every row's was wasted.
+/// Weave): only the last row's text is kept, so copying every row's was wasted. The payload is
+/// borrowed as its text, kept as sent (exact numbers) and parsed from there.
 #[derive(Deserialize)]
 struct WireRow<'a> {
     id: String,
@@ -20,8 +22,8 @@ struct WireRow<'a> {
     #[serde(default)]
     creator: Option<String>,
     feedback_type: String,
-    #[serde(default)]
-    payload: Option<Map<String, Value>>,
+    #[serde(default, borrow)]
+    payload: Option<&'a RawValue>,
     #[serde(default)]
     annotation_ref: Option<String>,
     #[serde(default)]
@@ -39,26 +41,39 @@ struct WireRow<'a> {
 }
 
 impl Feedback {
-    /// Builds a row from one element of a query response.
-    pub fn from_value(v: Value) -> Result<Feedback> {
-        let row =
-            WireRow::deserialize(&v).map_err(|e| Error::decode(format!("feedback row: {e}")))?;
+    /// Builds a row from one element of a query response. A `Value` holds no integer beyond
+    /// 64 bits, so the payload text is the payload map written out.
+    pub fn from_value(mut v: Value) -> Result<Feedback> {
+        let err = |e: &dyn std::fmt::Display| Error::decode(format!("feedback row: {e}"));
+        let payload = match v.get_mut("payload").map(Value::take) {
+            None | Some(Value::Null) => None,
+            Some(p) => Some(serde_json::value::to_raw_value(&p).map_err(|e| err(&e))?),
+        };
+        let mut row = WireRow::deserialize(&v).map_err(|e| err(&e))?;
+        row.payload = payload.as_deref();
         Feedback::from_wire(row)
             .map(|(f, _)| f)
-            .map_err(|message| Error::decode(format!("feedback row: {message}")))
+            .map_err(|m| err(&m))
     }
 
     /// The row, and its `created_at` exactly as the server sent it (paging compares with it).
     fn from_wire(row: WireRow<'_>) -> std::result::Result<(Feedback, Cow<'_, str>), String> {
         let created_at = Timestamp::parse(&row.created_at)
             .ok_or_else(|| format!("unreadable created_at {:?}", row.created_at))?;
+        let (payload, payload_text) = match row.payload {
+            Some(raw) => (
+                serde_json::from_str(raw.get()).map_err(|e| format!("payload: {e}"))?,
+                Some(raw.to_owned()),
+            ),
+            None => (Map::new(), None),
+        };
         let feedback = Feedback {
             id: row.id,
             project_id: row.project_id,
             weave_ref: row.weave_ref,
             creator: row.creator,
             feedback_type: row.feedback_type,
-            payload: row.payload.unwrap_or_default(),
+            payload,
             annotation_ref: row.annotation_ref,
             runnable_ref: row.runnable_ref,
             call_ref: row.call_ref,
@@ -66,6 +81,7 @@ impl Feedback {
             queue_id: row.queue_id,
             wb_user_id: row.wb_user_id,
             created_at,
+            payload_text,
         };
         Ok((feedback, row.created_at))
     }

@@ -9,8 +9,6 @@ use std::collections::HashSet;
 use std::ops::Index;
 use std::sync::Arc;
 
-use serde_json::Value;
-
 mod decode;
 mod ref_list;
 mod row;
@@ -84,9 +82,19 @@ impl Feedbacks {
         )
     }
 
-    /// All rows as a JSON array (see [`Feedback::to_value`]).
+    /// All rows as a JSON array (see [`Feedback::to_json`]: payloads exactly as sent).
     pub fn to_json(&self) -> String {
-        Value::Array(self.rows.iter().map(Feedback::to_value).collect()).to_string()
+        let text: usize = self.rows.iter().map(|f| f.payload_json().len()).sum();
+        let mut out = Vec::with_capacity(2 + text + 320 * self.rows.len());
+        out.push(b'[');
+        for (i, f) in self.rows.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            f.write_json(&mut out);
+        }
+        out.push(b']');
+        String::from_utf8(out).unwrap_or_default()
     }
 }
 

@@ -1,12 +1,21 @@
 //! One feedback row, with the keys and JSON form of Weave's `Feedback` model.
 
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::timestamp::Timestamp;
 
 /// One feedback row, with the 13 keys of Weave's `Feedback` model. Unknown keys from newer
 /// servers are ignored.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// The payload is kept twice: as the JSON text the server sent ([`Feedback::payload_json`],
+/// used by [`Feedback::to_json`], the table and the C getters), which is exact, and parsed into
+/// [`Feedback::payload`] for convenience, where numbers are `serde_json` numbers: an integer
+/// beyond 64 bits (`12345678901234567890123`) is an `f64` there and loses digits. Rows are made
+/// by decoding answers (or [`Feedback::from_value`]); changing `payload` on a copy does not
+/// change the text.
+#[derive(Clone, Debug)]
 pub struct Feedback {
     /// Row id (UUIDv7).
     pub id: String,
@@ -18,7 +27,8 @@ pub struct Feedback {
     pub creator: Option<String>,
     /// `wandb.reaction.1`, `wandb.note.1`, `wandb.annotation.<name>`, or a custom type.
     pub feedback_type: String,
-    /// The stored payload (reactions include the server's `alias`/`detoned` keys).
+    /// The stored payload (reactions include the server's `alias`/`detoned` keys), parsed:
+    /// integers beyond 64 bits are `f64` here; [`Feedback::payload_json`] has them exactly.
     pub payload: Map<String, Value>,
     /// Annotation spec ref, for `wandb.annotation.*`.
     pub annotation_ref: Option<String>,
@@ -34,6 +44,59 @@ pub struct Feedback {
     pub wb_user_id: Option<String>,
     /// When the server stored the row.
     pub created_at: Timestamp,
+    /// The payload's JSON text as the server sent it; `None`: no payload, `{}`.
+    pub(super) payload_text: Option<Box<RawValue>>,
+}
+
+/// Rows are equal when every field is, the payload compared as the text the server sent.
+impl PartialEq for Feedback {
+    fn eq(&self, o: &Feedback) -> bool {
+        fn text(f: &Feedback) -> [Option<&str>; 12] {
+            [
+                Some(f.id.as_str()),
+                Some(&f.project_id),
+                Some(&f.weave_ref),
+                f.creator.as_deref(),
+                Some(&f.feedback_type),
+                Some(f.payload_json()),
+                f.annotation_ref.as_deref(),
+                f.runnable_ref.as_deref(),
+                f.call_ref.as_deref(),
+                f.trigger_ref.as_deref(),
+                f.queue_id.as_deref(),
+                f.wb_user_id.as_deref(),
+            ]
+        }
+        text(self) == text(o) && self.created_at == o.created_at
+    }
+}
+
+/// A row as JSON, in the wire's key order, the payload spliced in as sent.
+#[derive(Serialize)]
+struct WireOut<'a> {
+    id: &'a str,
+    project_id: &'a str,
+    weave_ref: &'a str,
+    creator: Option<&'a str>,
+    feedback_type: &'a str,
+    #[serde(serialize_with = "payload_or_empty")]
+    payload: Option<&'a RawValue>,
+    annotation_ref: Option<&'a str>,
+    runnable_ref: Option<&'a str>,
+    call_ref: Option<&'a str>,
+    trigger_ref: Option<&'a str>,
+    queue_id: Option<&'a str>,
+    wb_user_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_at: Option<&'a str>,
+}
+
+/// The payload's text, or `{}` for a row without one.
+fn payload_or_empty<S: serde::Serializer>(p: &Option<&RawValue>, s: S) -> Result<S::Ok, S::Error> {
+    match p {
+        Some(raw) => raw.serialize(s),
+        None => s.collect_map(std::iter::empty::<((), ())>()),
+    }
 }
 
 impl Feedback {
@@ -42,7 +105,9 @@ impl Feedback {
         self.created_at.as_rfc3339()
     }
 
-    /// The row as JSON with the wire key names, nulls included.
+    /// The row as a JSON `Value` with the wire key names, nulls included. The payload goes
+    /// through `serde_json` numbers (integers beyond 64 bits become `f64`); [`Feedback::to_json`]
+    /// keeps them exact.
     pub fn to_value(&self) -> Value {
         let mut m = Map::new();
         let opt = |o: &Option<String>| o.clone().map_or(Value::Null, Value::String);
@@ -62,14 +127,53 @@ impl Feedback {
         Value::Object(m)
     }
 
-    /// [`Feedback::to_value`] as compact JSON text.
+    /// The row as compact JSON text, the keys of [`Feedback::to_value`], the payload exactly
+    /// as the server sent it ([`Feedback::payload_json`]).
     pub fn to_json(&self) -> String {
-        self.to_value().to_string()
+        let mut out = Vec::with_capacity(256 + self.payload_json().len());
+        self.write_json(&mut out);
+        String::from_utf8(out).unwrap_or_default()
     }
 
-    /// The payload as compact JSON text.
-    pub fn payload_json(&self) -> String {
-        Value::Object(self.payload.clone()).to_string()
+    /// Appends [`Feedback::to_json`] to `out`.
+    pub(super) fn write_json(&self, out: &mut Vec<u8>) {
+        // Only strings and text that was valid JSON: writing cannot fail.
+        let _ = serde_json::to_writer(out, &self.wire());
+    }
+
+    fn wire(&self) -> WireOut<'_> {
+        WireOut {
+            id: &self.id,
+            project_id: &self.project_id,
+            weave_ref: &self.weave_ref,
+            creator: self.creator.as_deref(),
+            feedback_type: &self.feedback_type,
+            payload: self.payload_text.as_deref(),
+            annotation_ref: self.annotation_ref.as_deref(),
+            runnable_ref: self.runnable_ref.as_deref(),
+            call_ref: self.call_ref.as_deref(),
+            trigger_ref: self.trigger_ref.as_deref(),
+            queue_id: self.queue_id.as_deref(),
+            wb_user_id: self.wb_user_id.as_deref(),
+            created_at: Some(self.created_at.as_rfc3339()),
+        }
+    }
+
+    /// The create request that writes this row back as it was, payload exact (the server
+    /// stamps a new `created_at` and `wb_user_id`, and recomputes a reaction's added keys).
+    pub(crate) fn restore_request(&self) -> String {
+        let body = WireOut {
+            wb_user_id: None,
+            created_at: None,
+            ..self.wire()
+        };
+        serde_json::to_string(&body).unwrap_or_default()
+    }
+
+    /// The payload's JSON text exactly as the server sent it (compact from Weave's server):
+    /// integers beyond 64 bits keep every digit, which [`Feedback::payload`] cannot.
+    pub fn payload_json(&self) -> &str {
+        self.payload_text.as_deref().map_or("{}", RawValue::get)
     }
 }
 

@@ -84,10 +84,12 @@ fn feedback_cell(f: &Feedback) -> String {
         NOTE_TYPE => Some("note"),
         _ => None,
     };
-    // A reaction or note row without its key would crash Python; we fall back to JSON.
+    // A reaction or note row without its key would crash Python; we fall back to JSON, from
+    // the payload's text so integers beyond 64 bits show every digit, as in Python.
     match key.and_then(|k| f.payload.get(k)) {
         Some(Value::String(s)) => s.clone(),
-        _ => pyjson::dumps_indent2(&Value::Object(f.payload.clone())),
+        _ => pyjson::text::rewrite(f.payload_json(), &pyjson::text::DUMPS_INDENT2)
+            .unwrap_or_else(|| pyjson::dumps_indent2(&Value::Object(f.payload.clone()))),
     }
 }
 

@@ -3,8 +3,6 @@
 
 use std::ffi::{c_char, CStr, CString};
 
-use serde_json::{Map, Value};
-
 use super::handles::{registry, Handle};
 use crate::error::{Error, Result};
 
@@ -92,26 +90,6 @@ pub(crate) unsafe fn opt_str<'a>(p: *const c_char, what: &str) -> Result<Option<
     std::str::from_utf8(bytes)
         .map(Some)
         .map_err(|e| Error::InvalidArgument(format!("{what} is not valid UTF-8: {e}")))
-}
-
-/// Parses an optional JSON object argument; NULL gives an empty object.
-///
-/// # Safety
-/// As [`opt_str`].
-pub(crate) unsafe fn opt_json_object(p: *const c_char, what: &str) -> Result<Map<String, Value>> {
-    // SAFETY: per this function's contract.
-    let Some(text) = (unsafe { opt_str(p, what) })? else {
-        return Ok(Map::new());
-    };
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(Error::InvalidArgument(format!(
-            "{what} must be a JSON object"
-        ))),
-        Err(e) => Err(Error::InvalidArgument(format!(
-            "{what} is not valid JSON: {e}"
-        ))),
-    }
 }
 
 /// An out-parameter checked to be non-NULL, written only once the call has succeeded.

@@ -1,7 +1,7 @@
 //! `weave_feedbacks`, `weave_feedback` and `weave_refs`: immutable results.
 //!
 //! Every string a row getter returns is written once, when the handle is made, into one text
-//! buffer per handle (NUL-terminated pieces, payloads serialised straight into it), so making a
+//! buffer per handle (NUL-terminated pieces, payloads as the server sent them), so making a
 //! handle costs two allocations rather than a dozen per row, and the getters only read: no
 //! lock, no allocation, any number of threads at once. The list handle itself is checked
 //! against the live-handle registry (a shared read lock); a row is a plain pointer into it.
@@ -123,11 +123,9 @@ fn row_text(text: &mut Vec<u8>, f: &Feedback) -> [usize; FIELDS] {
     put(Field::CallRef, f.call_ref.as_deref());
     put(Field::TriggerRef, f.trigger_ref.as_deref());
     put(Field::QueueId, f.queue_id.as_deref());
-    // The payload is serialised straight into the buffer (JSON text never holds a raw NUL).
+    // The payload's text as the server sent it (JSON text never holds a raw NUL).
     at[Field::PayloadJson as usize] = text.len();
-    if serde_json::to_writer(&mut *text, &f.payload).is_err() {
-        text.extend_from_slice(b"{}");
-    }
+    text.extend_from_slice(f.payload_json().as_bytes());
     text.push(0);
     at
 }
@@ -202,8 +200,8 @@ pub unsafe extern "C" fn weave_feedbacks_refs(
 /// All rows as a JSON array of objects with the wire key names of a feedback row (`id`,
 /// `project_id`, `weave_ref`, `creator`, `feedback_type`, `payload`, `annotation_ref`,
 /// `runnable_ref`, `call_ref`, `trigger_ref`, `queue_id`, `wb_user_id`, `created_at`), nulls
-/// included, `created_at` in RFC 3339, payloads as stored. `*out` is an owned string, freed
-/// with `weave_string_free`.
+/// included, `created_at` in RFC 3339, payloads as the server sent them (exact numbers).
+/// `*out` is an owned string, freed with `weave_string_free`.
 #[no_mangle]
 #[must_use]
 pub unsafe extern "C" fn weave_feedbacks_to_json(
@@ -301,8 +299,9 @@ pub unsafe extern "C" fn weave_feedback_feedback_type(
     unsafe { field(feedback, Field::FeedbackType) }
 }
 
-/// The stored payload as compact JSON text (an object; reactions include the server's `alias`
-/// and `detoned` keys). Borrowed; NULL when `feedback` is NULL.
+/// The stored payload as JSON text exactly as the server sent it (an object, compact from
+/// Weave's server; integers beyond 64 bits keep every digit; reactions include the server's
+/// `alias` and `detoned` keys). Borrowed; NULL when `feedback` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn weave_feedback_payload_json(
     feedback: *const weave_feedback,

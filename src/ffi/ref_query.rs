@@ -6,8 +6,10 @@ use std::sync::Mutex;
 
 use super::query::{locked, set_feedbacks, set_id};
 use super::{arg_ref, arg_str, free_handle, into_handle};
-use super::{opt_json_object, opt_str, Out};
+use super::{opt_str, Out};
 use super::{weave_client, weave_error, weave_feedbacks, weave_refs, weave_status};
+use serde_json::Map;
+
 use crate::feedback::Refs;
 use crate::{NewFeedback, RefFeedbackQuery};
 
@@ -62,7 +64,8 @@ pub unsafe extern "C" fn weave_ref_feedback_query_new(
 ///   with `annotation_ref`. Other types starting with `wandb.` are reserved:
 ///   `WEAVE_STATUS_INVALID_FEEDBACK`.
 /// - `payload_json` (optional): a JSON object; NULL means `{}`. Valid JSON that is not an
-///   object gives `WEAVE_STATUS_INVALID_ARGUMENT`.
+///   object gives `WEAVE_STATUS_INVALID_ARGUMENT`, and so does a number no double can hold
+///   (`1e400`). It is sent exactly as written: integers beyond 64 bits keep every digit.
 /// - `creator` (optional): a display name; an empty string is sent as given.
 /// - `annotation_ref` (optional): the annotation spec's object ref; an empty string means
 ///   absent, as in the SDK.
@@ -88,14 +91,14 @@ pub unsafe extern "C" fn weave_ref_feedback_query_add(
         // SAFETY: NULL or NUL-terminated strings.
         let feedback_type = unsafe { arg_str(feedback_type, "feedback_type") }?;
         // SAFETY: as above.
-        let payload = unsafe { opt_json_object(payload_json, "payload_json") }?;
+        let payload = unsafe { opt_str(payload_json, "payload_json") }?;
         // SAFETY: as above.
         let creator = unsafe { opt_str(creator, "creator") }?;
         // SAFETY: as above.
         let annotation_ref = unsafe { opt_str(annotation_ref, "annotation_ref") }?;
         // SAFETY: NULL or valid for a write.
         let out_id = unsafe { Out::optional(out_id) };
-        let feedback = NewFeedback::custom(feedback_type, payload)
+        let feedback = with_payload(NewFeedback::custom(feedback_type, Map::new()), payload)?
             .creator(creator)
             .annotation_ref(annotation_ref);
         set_id(out_id, locked(&query.query).add(feedback)?);
@@ -103,13 +106,22 @@ pub unsafe extern "C" fn weave_ref_feedback_query_add(
     })
 }
 
+/// `feedback` with the payload given as JSON text (sent exactly as written), or as it is
+/// (`{}`) for NULL.
+fn with_payload(feedback: NewFeedback, payload_json: Option<&str>) -> crate::Result<NewFeedback> {
+    match payload_json {
+        Some(text) => feedback.with_payload_text(text, "payload_json"),
+        None => Ok(feedback),
+    }
+}
+
 /// Adds a scorer's result, as the Python SDK's `apply_scorer` stores it: type
 /// `wandb.runnable.<name>` after the scorer's name, payload `{"output": <output_json>}`.
 ///
 /// - `runnable_ref`: the scorer, an op (`weave:///e/p/op/<name>:<digest>`) or object
 ///   (`weave:///e/p/object/<name>:<digest>`) version ref.
-/// - `output_json`: any JSON value (not only an object); malformed JSON gives
-///   `WEAVE_STATUS_INVALID_ARGUMENT`.
+/// - `output_json`: any JSON value (not only an object), sent exactly as written; malformed
+///   JSON gives `WEAVE_STATUS_INVALID_ARGUMENT`.
 /// - `call_ref` (optional): the call that ran the scorer; required for an op scorer.
 /// - `trigger_ref` (optional): the monitor (an object version ref) that triggered it.
 /// - `creator` and `out_id` (optional): as for `weave_ref_feedback_query_add`.
@@ -139,9 +151,6 @@ pub unsafe extern "C" fn weave_ref_feedback_query_add_runnable(
         let runnable_ref = unsafe { arg_str(runnable_ref, "runnable_ref") }?;
         // SAFETY: as above.
         let output = unsafe { arg_str(output_json, "output_json") }?;
-        let output: serde_json::Value = serde_json::from_str(output).map_err(|e| {
-            crate::Error::InvalidArgument(format!("output_json is not valid JSON: {e}"))
-        })?;
         // SAFETY: as above.
         let call_ref = unsafe { opt_str(call_ref, "call_ref") }?;
         // SAFETY: as above.
@@ -150,7 +159,7 @@ pub unsafe extern "C" fn weave_ref_feedback_query_add_runnable(
         let creator = unsafe { opt_str(creator, "creator") }?;
         // SAFETY: NULL or valid for a write.
         let out_id = unsafe { Out::optional(out_id) };
-        let feedback = NewFeedback::runnable(runnable_ref, output)
+        let feedback = NewFeedback::runnable_json(runnable_ref, output)?
             .call_ref(call_ref)
             .trigger_ref(trigger_ref)
             .creator(creator);
@@ -285,14 +294,14 @@ pub unsafe extern "C" fn weave_ref_feedback_query_replace(
         // SAFETY: as above.
         let feedback_type = unsafe { arg_str(feedback_type, "feedback_type") }?;
         // SAFETY: as above.
-        let payload = unsafe { opt_json_object(payload_json, "payload_json") }?;
+        let payload = unsafe { opt_str(payload_json, "payload_json") }?;
         // SAFETY: as above.
         let creator = unsafe { opt_str(creator, "creator") }?;
         // SAFETY: as above.
         let annotation_ref = unsafe { opt_str(annotation_ref, "annotation_ref") }?;
         // SAFETY: NULL or valid for a write.
         let out_id = unsafe { Out::optional(out_id) };
-        let feedback = NewFeedback::of_type(feedback_type, payload)
+        let feedback = with_payload(NewFeedback::of_type(feedback_type, Map::new()), payload)?
             .creator(creator)
             .annotation_ref(annotation_ref);
         set_id(out_id, locked(&query.query).replace(feedback_id, feedback)?);

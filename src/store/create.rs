@@ -6,9 +6,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::Connection;
 use serde_json::{json, Map, Value};
 
-use super::answer::{bad, reason, Answer};
+use super::answer::{bad, internal, reason, Answer};
 use super::request::CreateReq;
 use super::{emoji, pyrepr, LOCAL_USER_ID};
+use crate::pyjson::text;
 use crate::refs::{check_strict_object_ref, RefKind, WeaveRef};
 
 /// A row as stored.
@@ -19,7 +20,10 @@ pub(super) struct Row {
     creator: Option<String>,
     created_at: (String, String),
     feedback_type: String,
-    payload: Map<String, Value>,
+    /// The payload's text, compact, with integers exactly as sent.
+    payload: String,
+    /// The payload as stored: `json.dumps`.
+    payload_dump: String,
     annotation_ref: Option<String>,
     runnable_ref: Option<String>,
     call_ref: Option<String>,
@@ -28,14 +32,15 @@ pub(super) struct Row {
 }
 
 impl Row {
-    /// `FeedbackCreateRes`.
-    pub(super) fn response(&self) -> Value {
-        json!({
+    /// `FeedbackCreateRes`, as JSON text (the payload exact).
+    pub(super) fn response(&self) -> String {
+        let head = json!({
             "id": self.id,
             "created_at": self.created_at.1,
             "wb_user_id": LOCAL_USER_ID,
-            "payload": self.payload,
         })
+        .to_string();
+        format!("{},\"payload\":{}}}", &head[..head.len() - 1], self.payload)
     }
 }
 
@@ -245,9 +250,14 @@ pub(super) fn prepare_row(req: &CreateReq) -> Result<Row, Answer> {
     if let Some(q) = req.queue_id.as_deref().filter(|s| !s.is_empty()) {
         return Err(bad(format!("Queue {q} not found or has been deleted")));
     }
-    let mut payload = req.payload.clone();
+    // The payload as sent, exact; from the map only when its text is unknown.
+    let mut payload = match &req.payload_text {
+        Some(text) => text.clone(),
+        None => Value::Object(req.payload.clone()).to_string(),
+    };
     if t == "wandb.reaction.1" {
-        let em = payload
+        let em = req
+            .payload
             .get("emoji")
             .and_then(Value::as_str)
             .unwrap_or("")
@@ -258,15 +268,19 @@ pub(super) fn prepare_row(req: &CreateReq) -> Result<Row, Answer> {
             ));
         }
         let detoned = emoji::detone(&em);
-        payload.insert("alias".into(), emoji::demojize(&em).into());
-        payload.insert("detoned".into(), detoned.clone().into());
-        payload.insert("detoned_alias".into(), emoji::demojize(&detoned).into());
+        let mut added = Map::new();
+        added.insert("alias".into(), emoji::demojize(&em).into());
+        added.insert("detoned".into(), detoned.clone().into());
+        added.insert("detoned_alias".into(), emoji::demojize(&detoned).into());
+        payload = text::update(&payload, &added).ok_or_else(internal)?;
     }
-    if crate::pyjson::dumps_len(&Value::Object(payload.clone()))
-        > crate::validate::MAX_PAYLOAD_CHARS
-    {
+    let size = text::dumps_len(&payload).ok_or_else(internal)?;
+    if size > crate::validate::MAX_PAYLOAD_CHARS {
         return Err(bad("Feedback payload too large"));
     }
+    let payload_dump = text::rewrite(&payload, &text::DUMPS).ok_or_else(internal)?;
+    // Compact, as the server answers with it.
+    let payload = text::rewrite(&payload, &text::COMPACT).ok_or_else(internal)?;
     Ok(Row {
         id: req
             .id
@@ -279,6 +293,7 @@ pub(super) fn prepare_row(req: &CreateReq) -> Result<Row, Answer> {
         created_at: now(),
         feedback_type: req.feedback_type.clone(),
         payload,
+        payload_dump,
         annotation_ref: req.annotation_ref.clone(),
         runnable_ref: req.runnable_ref.clone(),
         call_ref: req.call_ref.clone(),
@@ -300,7 +315,7 @@ pub(super) fn insert(conn: &Connection, r: &Row) -> rusqlite::Result<()> {
         LOCAL_USER_ID,
         r.creator,
         r.feedback_type,
-        crate::pyjson::dumps(&Value::Object(r.payload.clone())),
+        r.payload_dump,
         r.created_at.0,
         r.annotation_ref,
         r.runnable_ref,

@@ -63,6 +63,12 @@ pub const LOCAL_USER_ID: &str = "local-user";
 /// How long a write waits for another process's write to finish before failing (HTTP 500).
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A successful answer: a `Value`, or JSON text (answers with payloads, exact numbers).
+enum Reply {
+    Value(Value),
+    Text(String),
+}
+
 /// An embedded store of feedback with the semantics of Weave's trace server.
 pub struct Store {
     conn: Mutex<Connection>,
@@ -89,10 +95,10 @@ impl Store {
     /// `{"detail":"Not Found"}` for any other route, 500 for a database failure.
     pub fn handle(&self, route: &str, body: &[u8]) -> (u16, Vec<u8>) {
         let result = match route {
-            "/server_info" => Ok(json!({
+            "/server_info" => Ok(Reply::Value(json!({
                 "min_required_weave_python_version": "0.52.35",
                 "trace_server_version": concat!("weave-feedback-local-", env!("CARGO_PKG_VERSION")),
-            })),
+            }))),
             "/feedback/create"
             | "/feedback/batch/create"
             | "/feedback/query"
@@ -100,14 +106,14 @@ impl Store {
             | "/feedback/replace" => self.route(route, body),
             _ => Err(Answer(404, json!({"detail": "Not Found"}))),
         };
-        let (status, v) = match result {
-            Ok(v) => (200, v),
-            Err(Answer(s, v)) => (s, v),
-        };
-        (status, v.to_string().into_bytes())
+        match result {
+            Ok(Reply::Value(v)) => (200, v.to_string().into_bytes()),
+            Ok(Reply::Text(t)) => (200, t.into_bytes()),
+            Err(Answer(s, v)) => (s, v.to_string().into_bytes()),
+        }
     }
 
-    fn route(&self, route: &str, body: &[u8]) -> Result<Value, Answer> {
+    fn route(&self, route: &str, body: &[u8]) -> Result<Reply, Answer> {
         let v: Value = serde_json::from_slice(body).map_err(|e| {
             unprocessable(
                 &[],
@@ -127,15 +133,17 @@ impl Store {
         // The server's adapter rewrites every `weave:///` string in a request to an internal
         // ref first, refusing those it cannot.
         check_refs(&v)?;
+        // The body's text, for payloads exactly as sent (serde_json accepted it, so it is UTF-8).
+        let text = std::str::from_utf8(body).ok();
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         match route {
             "/feedback/create" => {
-                let req = CreateReq::parse(obj, &[])?;
+                let req = CreateReq::parse(obj, &[])?.with_text(text);
                 let row = prepare_row(&req)?;
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 insert(&tx, &row)?;
                 tx.commit()?;
-                Ok(row.response())
+                Ok(Reply::Text(row.response()))
             }
             "/feedback/batch/create" => {
                 check_keys(obj, &["batch"], &[])?;
@@ -153,6 +161,10 @@ impl Store {
                             obj.get("batch"),
                         )
                     })?;
+                let texts: Vec<&serde_json::value::RawValue> = text
+                    .and_then(|t| crate::pyjson::text::member(t, "batch"))
+                    .and_then(|b| serde_json::from_str(b.get()).ok())
+                    .unwrap_or_default();
                 let mut reqs = Vec::new();
                 for (i, item) in items.iter().enumerate() {
                     let o = item.as_object().ok_or_else(|| {
@@ -163,7 +175,7 @@ impl Store {
                             Some(item),
                         )
                     })?;
-                    reqs.push(CreateReq::parse(o, &[])?);
+                    reqs.push(CreateReq::parse(o, &[])?.with_text(texts.get(i).map(|r| r.get())));
                 }
                 let rows = reqs
                     .iter()
@@ -176,9 +188,10 @@ impl Store {
                     }
                     tx.commit()?;
                 }
-                Ok(json!({"res": rows.iter().map(Row::response).collect::<Vec<_>>()}))
+                let res: Vec<String> = rows.iter().map(Row::response).collect();
+                Ok(Reply::Text(format!("{{\"res\":[{}]}}", res.join(","))))
             }
-            "/feedback/query" => query(&conn, obj),
+            "/feedback/query" => query(&conn, obj).map(Reply::Text),
             "/feedback/purge" => {
                 check_keys(obj, &["project_id", "query"], &["project_id", "query"])?;
                 let project_id = req_str(obj, "project_id", &[])?;
@@ -187,10 +200,10 @@ impl Store {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 purge(&tx, &project_id, q.expr())?;
                 tx.commit()?;
-                Ok(json!({}))
+                Ok(Reply::Value(json!({})))
             }
             "/feedback/replace" => {
-                let req = CreateReq::parse(obj, &["feedback_id"])?;
+                let req = CreateReq::parse(obj, &["feedback_id"])?.with_text(text);
                 let feedback_id = req_str(obj, "feedback_id", &[])?;
                 // As the server: delete the old row (committed), then create the new one.
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -204,7 +217,7 @@ impl Store {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 insert(&tx, &row)?;
                 tx.commit()?;
-                Ok(row.response())
+                Ok(Reply::Text(row.response()))
             }
             _ => Err(Answer(404, json!({"detail": "Not Found"}))),
         }

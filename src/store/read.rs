@@ -2,14 +2,40 @@
 
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use super::answer::{internal, unprocessable, Answer};
 use super::request::{check_keys, opt_int, parse_query, req_str};
 use super::sql;
+use crate::pyjson::text;
 use crate::query::Query;
 
-pub(super) fn query(conn: &Connection, obj: &Map<String, Value>) -> Result<Value, Answer> {
+/// An answer row: its cells in order.
+struct Row(Vec<(String, Cell)>);
+
+impl serde::Serialize for Row {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+/// `{"result": rows}`.
+#[derive(serde::Serialize)]
+struct QueryAnswer {
+    result: Vec<Row>,
+}
+
+/// One value of an answer row: a `Value`, or a payload's JSON text (exact numbers).
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Cell {
+    Value(Value),
+    Text(Box<RawValue>),
+}
+
+/// Answers a query as JSON text, `{"result": [...]}`, payloads compact with integers exact.
+pub(super) fn query(conn: &Connection, obj: &Map<String, Value>) -> Result<String, Answer> {
     check_keys(
         obj,
         &[
@@ -105,7 +131,7 @@ pub(super) fn query(conn: &Connection, obj: &Map<String, Value>) -> Result<Value
     let mut rows = stmt.query(rusqlite::params_from_iter(sel.params.0.iter()))?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        let mut m = Map::new();
+        let mut m: Vec<(String, Cell)> = Vec::with_capacity(sel.fields.len());
         for (i, f) in sel.fields.iter().enumerate() {
             let key = f.strip_suffix("_dump").unwrap_or(f);
             let v = match r.get_ref(i)? {
@@ -118,15 +144,24 @@ pub(super) fn query(conn: &Connection, obj: &Map<String, Value>) -> Result<Value
             };
             let v = if key == "payload" {
                 match v {
-                    Value::String(s) => serde_json::from_str(&s).map_err(|_| internal())?,
+                    Value::String(s) => Cell::Text(
+                        text::rewrite(&s, &text::COMPACT)
+                            .and_then(|t| RawValue::from_string(t).ok())
+                            .ok_or_else(internal)?,
+                    ),
                     _ => return Err(internal()),
                 }
             } else {
-                v
+                Cell::Value(v)
             };
-            m.insert(key.to_string(), v);
+            // A projection may name a column twice; the answer has it once, as a map would.
+            match m.iter_mut().find(|(k, _)| k == key) {
+                Some(slot) => slot.1 = v,
+                None => m.push((key.to_string(), v)),
+            }
         }
-        out.push(Value::Object(m));
+        out.push(m);
     }
-    Ok(json!({ "result": out }))
+    let rows: Vec<Row> = out.into_iter().map(Row).collect();
+    serde_json::to_string(&QueryAnswer { result: rows }).map_err(|_| internal())
 }

@@ -127,6 +127,8 @@ pub(super) struct CreateReq {
     pub(super) creator: Option<String>,
     pub(super) feedback_type: String,
     pub(super) payload: Map<String, Value>,
+    /// The payload's JSON text as sent (exact numbers), when the request's text is known.
+    pub(super) payload_text: Option<String>,
     pub(super) annotation_ref: Option<String>,
     pub(super) runnable_ref: Option<String>,
     pub(super) call_ref: Option<String>,
@@ -150,6 +152,14 @@ const CREATE_FIELDS: [&str; 12] = [
 ];
 
 impl CreateReq {
+    /// Takes the payload's text from `item`, the request's own JSON text.
+    pub(super) fn with_text(mut self, item: Option<&str>) -> CreateReq {
+        self.payload_text = item
+            .and_then(|t| crate::pyjson::text::member(t, "payload"))
+            .map(|raw| raw.get().to_string());
+        self
+    }
+
     pub(super) fn parse(obj: &Map<String, Value>, extra: &[&str]) -> Result<CreateReq, Answer> {
         let at: Vec<&str> = Vec::new();
         let mut allowed = CREATE_FIELDS.to_vec();
@@ -176,6 +186,7 @@ impl CreateReq {
             creator: opt_str(obj, "creator", &at)?,
             feedback_type: req_str(obj, "feedback_type", &at)?,
             payload,
+            payload_text: None,
             annotation_ref: opt_str(obj, "annotation_ref", &at)?,
             runnable_ref: opt_str(obj, "runnable_ref", &at)?,
             call_ref: opt_str(obj, "call_ref", &at)?,

@@ -113,6 +113,7 @@ step "build the README's C snippet" readme_snippet
 step "build local_store" build "$out/local_store" "$here/local_store.c"
 step "build reading" build "$out/reading" "$here/reading.c"
 step "build outbox" build "$out/outbox" "$here/outbox.c"
+step "build exact_numbers" build "$out/exact_numbers" "$here/exact_numbers.c"
 build_own_sqlite() { # the program's own SQLite (system libsqlite3) beside the static library
     "$CC" "${CFLAGS[@]}" "$here/own_sqlite.c" "$LIB" -lsqlite3 "${LDLIBS[@]}" -o "$out/own_sqlite"
 }
@@ -125,6 +126,7 @@ if [ "${WEAVE_C_SKIP_ASAN:-0}" != 1 ]; then
     step "build local_store (ASan+UBSan)" build "$out/local_store_asan" "$here/local_store.c" "${SAN[@]}"
     step "build reading (ASan+UBSan)" build "$out/reading_asan" "$here/reading.c" "${SAN[@]}"
     step "build outbox (ASan+UBSan)" build "$out/outbox_asan" "$here/outbox.c" "${SAN[@]}"
+    step "build exact_numbers (ASan+UBSan)" build "$out/exact_numbers_asan" "$here/exact_numbers.c" "${SAN[@]}"
     step "build sanitizer canary" build "$out/canary_asan" "$here/sanitizer_canary.c" "${SAN[@]}"
 fi
 
@@ -214,6 +216,8 @@ step "outbox" outbox outbox-plain "$out/outbox"
 step "c_api" "$out/c_api"
 step "reading (server)" "$out/reading" "$WEAVE_TEST_BASE_URL"
 step "reading (local store)" "$out/reading" "sqlite::memory:"
+step "exact_numbers (server)" "$out/exact_numbers" "$WEAVE_TEST_BASE_URL"
+step "exact_numbers (local store)" "$out/exact_numbers" "sqlite::memory:"
 step "threads" "$out/threads"
 step "writing" "$out/writing"
 step "quickstart" quickstart "$out/quickstart"
@@ -226,6 +230,7 @@ if [ "${WEAVE_C_SKIP_VALGRIND:-0}" != 1 ]; then
     step "c_api under valgrind" "${VALGRIND[@]}" "$out/c_api"
     step "reading (server) under valgrind" "${VALGRIND[@]}" "$out/reading" "$WEAVE_TEST_BASE_URL"
     step "reading (local store) under valgrind" "${VALGRIND[@]}" "$out/reading" "sqlite::memory:"
+    step "exact_numbers (server) under valgrind" "${VALGRIND[@]}" "$out/exact_numbers" "$WEAVE_TEST_BASE_URL"
     step "threads under valgrind" "${VALGRIND[@]}" "$out/threads"
     step "writing under valgrind" "${VALGRIND[@]}" "$out/writing"
     step "local_store under valgrind" local_store local-valgrind "${VALGRIND[@]}" "$out/local_store"
@@ -250,6 +255,7 @@ if [ "${WEAVE_C_SKIP_ASAN:-0}" != 1 ]; then
     step "threads with ASan+UBSan" "$out/threads_asan"
     step "reading (server) with ASan+UBSan" "$out/reading_asan" "$WEAVE_TEST_BASE_URL"
     step "reading (local store) with ASan+UBSan" "$out/reading_asan" "sqlite::memory:"
+    step "exact_numbers (local store) with ASan+UBSan" "$out/exact_numbers_asan" "sqlite::memory:"
     step "writing with ASan+UBSan" "$out/writing_asan"
     step "local_store with ASan+UBSan" local_store local-asan "$out/local_store_asan"
     step "outbox with ASan+UBSan" outbox outbox-asan "$out/outbox_asan"

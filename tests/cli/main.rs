@@ -8,6 +8,7 @@
 mod common;
 
 mod errors;
+mod exact;
 mod harness;
 mod reaction_sort;
 mod rows;

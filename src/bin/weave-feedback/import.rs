@@ -155,8 +155,35 @@ fn parse_line(
         id: id.to_string(),
         project_id: WeaveRef::parse(&weave_ref)?.project_id(),
         weave_ref,
-        feedback: NewFeedback::from_value(&Value::Object(item)).map_err(item_failure)?,
+        feedback: exact_payload(
+            NewFeedback::from_value(&Value::Object(item)).map_err(item_failure)?,
+            text,
+            obj,
+        )?,
     }))
+}
+
+/// The line's payload sent as its own text, so integers beyond 64 bits keep every digit
+/// (`from_value` holds them as `f64`).
+fn exact_payload(
+    feedback: NewFeedback,
+    line: &str,
+    obj: &Map<String, Value>,
+) -> Result<NewFeedback, Failure> {
+    #[derive(serde::Deserialize)]
+    struct PayloadText<'a> {
+        #[serde(borrow)]
+        payload: Option<&'a serde_json::value::RawValue>,
+    }
+    if !obj.get("payload").is_some_and(Value::is_object) {
+        return Ok(feedback);
+    }
+    match serde_json::from_str::<PayloadText>(line) {
+        Ok(PayloadText { payload: Some(p) }) => {
+            feedback.with_payload_json(p.get()).map_err(item_failure)
+        }
+        _ => Ok(feedback),
+    }
 }
 
 /// The ref, moved to the target project when there is one and the ref points into the line's

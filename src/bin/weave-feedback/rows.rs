@@ -48,7 +48,14 @@ impl Content {
         let f = match (&self.reaction, &self.note, &self.feedback_type) {
             (Some(emoji), _, _) => NewFeedback::reaction(emoji),
             (_, Some(text), _) => NewFeedback::note(text),
-            (_, _, Some(t)) => NewFeedback::of_type(feedback_type(t), self.payload()?),
+            (_, _, Some(t)) => {
+                let f = NewFeedback::of_type(feedback_type(t), self.payload()?);
+                // Sent as written, so integers beyond 64 bits keep every digit.
+                match self.payload.as_deref() {
+                    Some(text) => f.with_payload_json(text)?,
+                    None => f,
+                }
+            }
             _ => {
                 return Err(Failure::usage(
                     "one of --reaction, --note or --type is required",

@@ -2,9 +2,12 @@
 //!
 //! Two places depend on it: the server measures the payload size limit on
 //! `json.dumps(payload)` (ASCII escaping, `", "`/`": "` separators), and the SDK's table shows
-//! custom payloads as `json.dumps(payload, indent=2)`.
+//! custom payloads as `json.dumps(payload, indent=2)`. `text` does the same from JSON text,
+//! keeping integers beyond 64 bits exact.
 
 use serde_json::Value;
+
+pub mod text;
 
 /// `json.dumps(value)` with default settings (the local store writes payloads with it, as
 /// the server does).
@@ -64,20 +67,24 @@ fn string_len(s: &str) -> usize {
 /// Python's float `repr` for the common cases (`1.0`, `0.5`, `1e+100`); integers verbatim.
 fn number(n: &serde_json::Number) -> String {
     if n.is_f64() {
-        let f = n.as_f64().unwrap_or(0.0);
-        let s = format!("{f:?}");
-        // Rust prints 1e100 / 1e-7; Python prints 1e+100 / 1e-07.
-        if let Some((mant, exp)) = s.split_once('e') {
-            let (sign, digits) = match exp.strip_prefix('-') {
-                Some(d) => ('-', d),
-                None => ('+', exp),
-            };
-            return format!("{mant}e{sign}{digits:0>2}");
-        }
-        s
+        float_repr(n.as_f64().unwrap_or(0.0))
     } else {
         n.to_string()
     }
+}
+
+/// Python's `repr` of a finite float.
+fn float_repr(f: f64) -> String {
+    let s = format!("{f:?}");
+    // Rust prints 1e100 / 1e-7; Python prints 1e+100 / 1e-07.
+    if let Some((mant, exp)) = s.split_once('e') {
+        let (sign, digits) = match exp.strip_prefix('-') {
+            Some(d) => ('-', d),
+            None => ('+', exp),
+        };
+        return format!("{mant}e{sign}{digits:0>2}");
+    }
+    s
 }
 
 fn write_string(s: &str, out: &mut String) {
