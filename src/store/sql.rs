@@ -13,22 +13,13 @@ use serde_json::Value;
 
 use crate::query::{ConvertTo, Literal, Operand, Operation};
 
-/// The columns, as the server names them (`payload` is stored as `payload_dump`).
-pub(crate) const COLUMNS: [&str; 13] = [
-    "id",
-    "project_id",
-    "weave_ref",
-    "wb_user_id",
-    "creator",
-    "created_at",
-    "feedback_type",
-    "payload_dump",
-    "annotation_ref",
-    "runnable_ref",
-    "call_ref",
-    "trigger_ref",
-    "queue_id",
-];
+/// The columns, as the server's table names them: the query names of
+/// [`crate::fields::COLUMNS`], with `payload` stored as `payload_dump`.
+fn columns() -> impl Iterator<Item = &'static str> {
+    crate::fields::COLUMNS
+        .iter()
+        .map(|c| if *c == "payload" { "payload_dump" } else { c })
+}
 
 /// Why a query cannot be run: a refusal with the server's message (HTTP 400), or SQL the
 /// reference server would fail on with a database error (HTTP 500).
@@ -75,12 +66,10 @@ fn field_sql(field: &str, cast: Cast, p: &mut Params) -> Result<String, SqlError
         Some((t, c)) => (Some(t.to_string()), c.to_string()),
         None => (None, field.clone()),
     };
-    let known = COLUMNS.contains(&column.as_str())
+    let known = columns().any(|c| c == column)
         || column == "*"
         || column.eq_ignore_ascii_case("count(*)")
-        || COLUMNS
-            .iter()
-            .any(|c| unprefixed.to_lowercase().starts_with(&format!("{c}.")));
+        || columns().any(|c| unprefixed.to_lowercase().starts_with(&format!("{c}.")));
     if !known {
         return Err(SqlError::Invalid(format!("Unknown field: {unprefixed}")));
     }
@@ -288,7 +277,7 @@ pub(crate) fn select(
     let mut p = Params::default();
     let fields: Vec<String> = match fields {
         Some(f) if !f.is_empty() => f.to_vec(),
-        _ => COLUMNS.iter().map(|c| c.to_string()).collect(),
+        _ => columns().map(str::to_string).collect(),
     };
     let cols = fields
         .iter()
