@@ -116,7 +116,7 @@
 /**
  * Minor version of this library (see `WEAVE_FEEDBACK_VERSION_MAJOR`).
  */
-#define WEAVE_FEEDBACK_VERSION_MINOR 1
+#define WEAVE_FEEDBACK_VERSION_MINOR 2
 
 /**
  * Patch version of this library (see `WEAVE_FEEDBACK_VERSION_MAJOR`).

@@ -2,7 +2,7 @@
 
 Gem::Specification.new do |s|
   s.name = "weave_feedback"
-  s.version = "0.1.0"
+  s.version = "0.2.0"
   s.summary = "Ruby binding (ffi) of weave-feedback's C library: feedback on W&B Weave calls and objects"
   s.description = "Reactions, notes, scores and annotations on W&B Weave calls and objects, through " \
                   "libweave_feedback (installed with `make install`; found through pkg-config or " \

@@ -68,7 +68,7 @@ pub use status::*;
 /// can compare with `weave_feedback_version()` to detect a header/library mismatch.
 pub const WEAVE_FEEDBACK_VERSION_MAJOR: u32 = 0;
 /// Minor version of this library (see `WEAVE_FEEDBACK_VERSION_MAJOR`).
-pub const WEAVE_FEEDBACK_VERSION_MINOR: u32 = 1;
+pub const WEAVE_FEEDBACK_VERSION_MINOR: u32 = 2;
 /// Patch version of this library (see `WEAVE_FEEDBACK_VERSION_MAJOR`).
 pub const WEAVE_FEEDBACK_VERSION_PATCH: u32 = 0;
 

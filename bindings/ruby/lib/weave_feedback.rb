@@ -33,11 +33,11 @@ require "open3"
 require "time"
 
 module WeaveFeedback
-  VERSION = "0.1.0"
+  VERSION = "0.2.0"
   # The C ABI this binding is written for: the SONAME's major, and the oldest minor that has
   # every function attached below.
   ABI_MAJOR = 0
-  ABI_MINOR = 1
+  ABI_MINOR = 2
   SONAME = "libweave_feedback.so.#{ABI_MAJOR}"
 
   # The candidates, in order: $WEAVE_FEEDBACK_LIB, pkg-config's libdir, the loader's path.

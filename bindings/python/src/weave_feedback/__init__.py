@@ -46,7 +46,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, TypeVar
 # The C ABI this binding is written for: the library's SONAME major, and the oldest minor
 # that has every function bound below.
 ABI_MAJOR = 0
-ABI_MINOR = 1  # TODO: 2 once the release that adds max_response_bytes bumps the minor
+ABI_MINOR = 2
 _SONAME = f"libweave_feedback.so.{ABI_MAJOR}"
 
 
