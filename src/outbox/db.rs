@@ -25,6 +25,9 @@ const SCHEMA: &str = "
         owner TEXT,
         lease_until INTEGER
     );
+    -- Small enough that `count(*)` (each add checks the size limit) walks it instead of every
+    -- queued body: 10 ms per add with 100,000 rows queued, 0.01 ms with it.
+    CREATE INDEX IF NOT EXISTS outbox_rows_lease ON outbox_rows (lease_until);
     CREATE TABLE IF NOT EXISTS outbox_dead (
         seq INTEGER PRIMARY KEY,
         id TEXT NOT NULL,
