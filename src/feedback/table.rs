@@ -88,8 +88,9 @@ fn feedback_cell(f: &Feedback) -> String {
     // the payload's text so integers beyond 64 bits show every digit, as in Python.
     match key.and_then(|k| f.payload.get(k)) {
         Some(Value::String(s)) => s.clone(),
+        // The text is JSON serde_json accepted, which `rewrite` always reads.
         _ => pyjson::text::rewrite(f.payload_json(), &pyjson::text::DUMPS_INDENT2)
-            .unwrap_or_else(|| pyjson::dumps_indent2(&Value::Object(f.payload.clone()))),
+            .unwrap_or_else(|| f.payload_json().to_string()),
     }
 }
 

@@ -3,7 +3,6 @@
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::Connection;
-use serde_json::json;
 
 /// `wf_to_int`, `wf_to_double`, `wf_to_bool`, `wf_to_string`: `$convert` as ClickHouse's
 /// `toInt64OrNull`, `toFloat64OrNull`, `toUInt8OrNull` and `toString` read a value's text:
@@ -45,7 +44,7 @@ pub(super) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         Ok(match ctx.get_raw(0) {
             ValueRef::Null => Sql::Null,
             ValueRef::Integer(i) => Sql::Text(i.to_string()),
-            ValueRef::Real(f) => Sql::Text(crate::pyjson::dumps(&json!(f))),
+            ValueRef::Real(f) => Sql::Text(crate::pyjson::float_repr(f)),
             ValueRef::Text(t) => Sql::Text(String::from_utf8_lossy(t).into_owned()),
             ValueRef::Blob(b) => Sql::Text(String::from_utf8_lossy(b).into_owned()),
         })

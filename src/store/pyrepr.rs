@@ -9,7 +9,7 @@ pub(crate) fn repr(v: &Value) -> String {
         Value::Null => "None".into(),
         Value::Bool(true) => "True".into(),
         Value::Bool(false) => "False".into(),
-        Value::Number(n) => crate::pyjson::dumps(&Value::Number(n.clone())),
+        Value::Number(n) => crate::pyjson::number(n),
         Value::String(s) => repr_str(s),
         Value::Array(a) => format!("[{}]", a.iter().map(repr).collect::<Vec<_>>().join(", ")),
         Value::Object(o) => format!(
