@@ -8,7 +8,7 @@ set -uo pipefail
 SECS="${1:-60}"
 CARGO_FUZZ_VERSION="0.13.1"
 MAX_LEN=4096
-TARGETS=(refs query_json response)
+TARGETS=(refs query_json response scan_equivalence)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 2

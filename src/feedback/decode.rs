@@ -15,29 +15,29 @@ use crate::timestamp::Timestamp;
 /// Weave): only the last row's text is kept, so copying every row's was wasted. The payload is
 /// borrowed as its text, kept as sent (exact numbers) and parsed from there.
 #[derive(Deserialize)]
-struct WireRow<'a> {
-    id: String,
-    project_id: String,
-    weave_ref: String,
+pub(super) struct WireRow<'a> {
+    pub(super) id: String,
+    pub(super) project_id: String,
+    pub(super) weave_ref: String,
     #[serde(default)]
-    creator: Option<String>,
-    feedback_type: String,
+    pub(super) creator: Option<String>,
+    pub(super) feedback_type: String,
     #[serde(default, borrow)]
-    payload: Option<&'a RawValue>,
+    pub(super) payload: Option<&'a RawValue>,
     #[serde(default)]
-    annotation_ref: Option<String>,
+    pub(super) annotation_ref: Option<String>,
     #[serde(default)]
-    runnable_ref: Option<String>,
+    pub(super) runnable_ref: Option<String>,
     #[serde(default)]
-    call_ref: Option<String>,
+    pub(super) call_ref: Option<String>,
     #[serde(default)]
-    trigger_ref: Option<String>,
+    pub(super) trigger_ref: Option<String>,
     #[serde(default)]
-    queue_id: Option<String>,
+    pub(super) queue_id: Option<String>,
     #[serde(default)]
-    wb_user_id: Option<String>,
+    pub(super) wb_user_id: Option<String>,
     #[serde(borrow)]
-    created_at: Cow<'a, str>,
+    pub(super) created_at: Cow<'a, str>,
 }
 
 impl Feedback {
@@ -57,7 +57,9 @@ impl Feedback {
     }
 
     /// The row, and its `created_at` exactly as the server sent it (paging compares with it).
-    fn from_wire(row: WireRow<'_>) -> std::result::Result<(Feedback, Cow<'_, str>), String> {
+    pub(super) fn from_wire(
+        row: WireRow<'_>,
+    ) -> std::result::Result<(Feedback, Cow<'_, str>), String> {
         let created_at = Timestamp::parse(&row.created_at)
             .ok_or_else(|| format!("unreadable created_at {:?}", row.created_at))?;
         let (payload, payload_text) = match row.payload {

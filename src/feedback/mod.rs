@@ -15,6 +15,8 @@ mod row;
 // Not wired in yet: the fast path lands with its users.
 #[allow(dead_code)]
 pub(crate) mod scan;
+#[doc(hidden)]
+pub use scan::{scan_check, scan_count, ScanOutcome};
 mod table;
 #[cfg(test)]
 mod test_rows;
