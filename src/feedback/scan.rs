@@ -271,6 +271,28 @@ struct Scanner<'a> {
 /// No key to guess.
 const NO_GUESS: u8 = u8::MAX;
 
+/// [`QUOTED_KEYS`] as three little-endian words each (zero past the key), and the masks of
+/// their bytes, for comparing a key in three steps.
+const KEY_WORDS: [[u64; 3]; WIRE_FIELDS] = key_words(false);
+const KEY_MASKS: [[u64; 3]; WIRE_FIELDS] = key_words(true);
+
+const fn key_words(masks: bool) -> [[u64; 3]; WIRE_FIELDS] {
+    let mut out = [[0u64; 3]; WIRE_FIELDS];
+    let mut f = 0;
+    while f < WIRE_FIELDS {
+        let key = QUOTED_KEYS[f];
+        assert!(key.len() <= 24);
+        let mut i = 0;
+        while i < key.len() {
+            let byte = if masks { 0xFF } else { key[i] as u64 };
+            out[f][i / 8] |= byte << (8 * (i % 8));
+            i += 1;
+        }
+        f += 1;
+    }
+    out
+}
+
 /// Each field's key as it appears in compact JSON, quoted and followed by `:`.
 const QUOTED_KEYS: [&[u8]; WIRE_FIELDS] = [
     b"\"id\":",
@@ -438,7 +460,18 @@ impl<'a> Scanner<'a> {
     fn guess_key(&mut self, prev: usize) -> Option<WireField> {
         let field = *FIELD_ORDER.get(usize::from(self.next_key[prev]))?;
         let key = QUOTED_KEYS[field as usize];
-        self.b.get(self.i..)?.starts_with(key).then(|| {
+        let matches = match self.b.get(self.i..self.i + 24) {
+            // Three word comparisons instead of a call to memcmp.
+            Some(next) => {
+                let (words, masks) = (&KEY_WORDS[field as usize], &KEY_MASKS[field as usize]);
+                (0..3).fold(0, |diff, k| {
+                    let w = u64::from_le_bytes(next[k * 8..k * 8 + 8].try_into().unwrap_or([0; 8]));
+                    diff | ((w ^ words[k]) & masks[k])
+                }) == 0
+            }
+            None => self.b.get(self.i..)?.starts_with(key),
+        };
+        matches.then(|| {
             self.i += key.len();
             field
         })
@@ -450,7 +483,8 @@ impl<'a> Scanner<'a> {
         let optional = REQUIRED & (1 << field as u16) == 0;
         match self.peek()? {
             b'n' if optional => {
-                self.literal(b"null")?;
+                (self.b.get(self.i..self.i + 4)? == b"null").then_some(())?;
+                self.i += 4;
                 Some(Span::ABSENT)
             }
             b'{' if field == WireField::Payload => {
@@ -468,6 +502,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string without escapes; its bytes between the quotes.
+    #[inline(always)]
     fn plain_string(&mut self) -> Option<&'a [u8]> {
         let b = self.b;
         if self.peek()? != b'"' {
