@@ -19,6 +19,7 @@ impl ClientBuilder {
         Ok(Client {
             transport,
             outbox: Outbox::open(&self)?,
+            scan_answers: false,
         })
     }
 }
@@ -30,6 +31,10 @@ pub struct Client {
     transport: Arc<Transport>,
     /// Where adds are queued first, when the builder asked for an outbox.
     outbox: Option<Arc<Outbox>>,
+    /// Whether query answers are kept as scanned (`Feedbacks::from_query_page_scanned`):
+    /// set only by the C layer, whose handle reads the values in place. Rust callers keep the
+    /// reference decoder, whose rows they would build anyway.
+    pub(crate) scan_answers: bool,
 }
 
 impl Client {
@@ -67,7 +72,11 @@ impl Client {
         let bytes = self
             .transport
             .post_json(&self.transport.budget(), "/feedback/query", body)?;
-        Feedbacks::from_query_page(&bytes, show_refs)
+        if self.scan_answers {
+            Feedbacks::from_query_page_scanned(bytes, show_refs)
+        } else {
+            Feedbacks::from_query_page(&bytes, show_refs)
+        }
     }
 
     /// One `/feedback/query` request whose rows are kept as JSON objects (a `fields`

@@ -266,12 +266,22 @@ impl FeedbackQuery {
 
     fn fetch_all(&self) -> Result<Feedbacks> {
         let mut pages = self.pages_of(EXECUTE_PAGE_ROWS)?;
+        // The first page is kept as it came (a scanned answer stays scanned for the C handle)
+        // until a second one arrives; only then are the rows built and joined.
+        let mut first: Option<Feedbacks> = None;
         let mut rows: Vec<Feedback> = Vec::new();
         loop {
             match pages.fetch() {
-                Ok(Some(page)) if rows.is_empty() => rows = page.into_rows(),
-                Ok(Some(page)) => rows.extend(page.into_rows()),
-                Ok(None) => return Ok(Feedbacks::new(rows, self.show_refs)),
+                Ok(Some(page)) if first.is_none() && rows.is_empty() => first = Some(page),
+                Ok(Some(page)) => {
+                    if let Some(first) = first.take() {
+                        rows = first.into_rows();
+                    }
+                    rows.extend(page.into_rows());
+                }
+                Ok(None) => {
+                    return Ok(first.unwrap_or_else(|| Feedbacks::new(rows, self.show_refs)))
+                }
                 Err(Error::Decode { message, .. })
                     if message.starts_with(TOO_LARGE) && pages.page_rows > 1 =>
                 {

@@ -87,9 +87,10 @@ impl Pages {
             *r = r.saturating_sub(n);
         }
         self.offset = None;
-        match (rows.as_slice().last(), last_created_at) {
-            (Some(last), Some(created_at)) => {
-                self.after = Some((created_at, last.id.clone()));
+        // Read without building the rows of a scanned answer (the C cursor never needs them).
+        match (rows.last_id(), last_created_at) {
+            (Some(last_id), Some(created_at)) => {
+                self.after = Some((created_at, last_id));
                 Ok(Some(rows))
             }
             _ => {

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::scan::Scanned;
 use super::{Feedback, Feedbacks};
 use crate::error::{Error, Result};
 use crate::timestamp::Timestamp;
@@ -106,28 +107,56 @@ impl Feedbacks {
         body: &[u8],
         show_refs: bool,
     ) -> Result<(Feedbacks, Option<String>)> {
-        reserve_probe(body.len().saturating_mul(DECODE_FACTOR)).map_err(|()| {
-            Error::decode(format!(
-                "an answer of {} bytes needs about {DECODE_FACTOR} times that in memory to \
-                 decode, and that much could not be reserved; use pages() to walk the rows",
-                body.len()
-            ))
-        })?;
-        // One UTF-8 check of the whole answer is far cheaper than serde_json's check of every
-        // string on its own; text that fails it goes to `from_slice` for the same error.
-        let seed = AnswerSeed {
-            capacity: body.len() / TYPICAL_ROW_BYTES,
-        };
-        let answer = match std::str::from_utf8(body) {
-            Ok(text) => read_answer(&mut serde_json::Deserializer::from_str(text), seed),
-            Err(_) => read_answer(&mut serde_json::Deserializer::from_slice(body), seed),
-        }
-        .map_err(|e| Error::decode(format!("query response: {e}")))?;
-        Ok((
-            Feedbacks::new(answer.rows, show_refs),
-            answer.last_created_at,
-        ))
+        check_memory(body.len())?;
+        decode_page(body, show_refs)
     }
+
+    /// [`Feedbacks::from_query_page`] for the C handle: an answer the scanner takes is kept
+    /// as scanned (the handle reads its values in place; rows are built only if Rust code asks
+    /// for them); any other goes to the reference decoder. Takes the body to keep it without
+    /// a copy. Same rows, same errors, same memory check.
+    pub(crate) fn from_query_page_scanned(
+        body: Vec<u8>,
+        show_refs: bool,
+    ) -> Result<(Feedbacks, Option<String>)> {
+        // The check stays for the scanned form too: a Rust caller may still build its rows.
+        check_memory(body.len())?;
+        match Scanned::scan(body) {
+            Ok(scanned) => {
+                let last_created_at = scanned.last_created_at().map(str::to_owned);
+                Ok((Feedbacks::from_scanned(scanned, show_refs), last_created_at))
+            }
+            Err(body) => decode_page(&body, show_refs),
+        }
+    }
+}
+
+/// Refuses an answer of `len` bytes when the memory to decode it could not be reserved now.
+fn check_memory(len: usize) -> Result<()> {
+    reserve_probe(len.saturating_mul(DECODE_FACTOR)).map_err(|()| {
+        Error::decode(format!(
+            "an answer of {len} bytes needs about {DECODE_FACTOR} times that in memory to \
+             decode, and that much could not be reserved; use pages() to walk the rows"
+        ))
+    })
+}
+
+/// The reference decoder: the rows of a whole answer and the last `created_at` as sent.
+fn decode_page(body: &[u8], show_refs: bool) -> Result<(Feedbacks, Option<String>)> {
+    // One UTF-8 check of the whole answer is far cheaper than serde_json's check of every
+    // string on its own; text that fails it goes to `from_slice` for the same error.
+    let seed = AnswerSeed {
+        capacity: body.len() / TYPICAL_ROW_BYTES,
+    };
+    let answer = match std::str::from_utf8(body) {
+        Ok(text) => read_answer(&mut serde_json::Deserializer::from_str(text), seed),
+        Err(_) => read_answer(&mut serde_json::Deserializer::from_slice(body), seed),
+    }
+    .map_err(|e| Error::decode(format!("query response: {e}")))?;
+    Ok((
+        Feedbacks::new(answer.rows, show_refs),
+        answer.last_created_at,
+    ))
 }
 
 /// Peak memory of decoding rows, as a multiple of the answer's size (rows with realistic
@@ -243,7 +272,7 @@ impl<'de> serde::de::Visitor<'de> for RowsSeed {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_rows::sample;
+    use super::super::test_rows::{answers, sample};
     use super::*;
     use serde_json::json;
 
@@ -279,5 +308,66 @@ mod tests {
     fn memory_that_cannot_be_reserved_is_an_error_not_an_abort() {
         assert!(reserve_probe(1 << 20).is_ok());
         assert!(reserve_probe(usize::MAX).is_err());
+    }
+
+    /// Whichever form the C layer's path gives (scanned when the scanner takes the answer,
+    /// decoded when it declines: the stub declines all), the rows, the paging keys and the
+    /// length are the reference decoder's, and a scanned answer's rows are built only on use.
+    #[test]
+    fn the_c_layers_path_gives_the_reference_rows() {
+        for body in answers() {
+            let (reference, reference_last) = Feedbacks::from_query_page(&body, true).unwrap();
+            let accepted = Scanned::scan(body.clone()).is_ok();
+            let (fs, last) = Feedbacks::from_query_page_scanned(body.clone(), true).unwrap();
+            assert_eq!(fs.scanned().is_some(), accepted);
+            assert_eq!(fs.len(), reference.len());
+            assert_eq!(fs.is_empty(), reference.is_empty());
+            assert_eq!(fs.last_id(), reference.last_id());
+            assert_eq!(
+                fs.last_id(),
+                reference.as_slice().last().map(|f| f.id.clone())
+            );
+            assert_eq!(last, reference_last);
+            assert_eq!(
+                fs.rows_built(),
+                !accepted,
+                "len and the paging keys do not build scanned rows"
+            );
+            assert_eq!(fs, reference);
+            assert!(fs.rows_built());
+            assert_eq!(fs.to_json(), reference.to_json());
+            assert_eq!(fs.format_table(), reference.format_table());
+            assert_eq!(format!("{fs:?}"), format!("{reference:?}"));
+            // A clone shares the built rows; the last holder moves them out.
+            let shared = fs.clone();
+            assert_eq!(shared.clone().into_rows(), reference.as_slice());
+            drop(fs);
+            assert_eq!(shared.into_rows(), reference.into_rows());
+        }
+    }
+
+    /// An answer the reference decoder refuses is refused the same way on the C layer's path
+    /// (the scanner declines it, and the reference decoder gives the error).
+    #[test]
+    fn the_c_layers_path_refuses_what_the_reference_refuses() {
+        let mut bad_time = answers()[0].clone();
+        let at = bad_time.windows(4).position(|w| w == b"2025").unwrap();
+        bad_time[at..at + 4].copy_from_slice(b"20x5");
+        let mut truncated = answers()[0].clone();
+        truncated.truncate(truncated.len() - 2);
+        let bad: [&[u8]; 6] = [
+            b"{\"result\": 3}",
+            b"{}",
+            b"{\"result\":[{\"id\":1}]}",
+            b"{\"result\":[]} x",
+            &bad_time,
+            &truncated,
+        ];
+        for body in bad {
+            let reference = Feedbacks::from_query_page(body, false).unwrap_err();
+            assert!(Scanned::scan(body.to_vec()).is_err());
+            let err = Feedbacks::from_query_page_scanned(body.to_vec(), false).unwrap_err();
+            assert_eq!(err.to_string(), reference.to_string());
+        }
     }
 }

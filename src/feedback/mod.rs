@@ -1,28 +1,33 @@
 //! Feedback rows as the server returns them: the row type ([`Feedback`], `row.rs`), the
-//! `Feedbacks` collection (here), decoding query answers (`decode.rs`), the SDK's plain-text
-//! table (`table.rs`) and `Refs` (`ref_list.rs`).
+//! `Feedbacks` collection (here; what it holds, `lazy_rows.rs`), decoding query answers
+//! (`decode.rs`, and the fast path for the C handle, `scan.rs`), the SDK's plain-text table
+//! (`table.rs`) and `Refs` (`ref_list.rs`).
 //!
 //! Results are immutable and shared (`Arc`), so a query's cache, a caller's copy and a C handle
 //! can all point at one allocation, and any number of threads may read it.
 
 use std::collections::HashSet;
+use std::fmt;
 use std::ops::Index;
 use std::sync::Arc;
 
 mod decode;
+mod lazy_rows;
 mod ref_list;
 mod row;
-// Not wired in yet: the fast path lands with its users.
+// The stub declines every answer, so parts of its interface are not used yet.
 #[allow(dead_code)]
 pub(crate) mod scan;
 #[doc(hidden)]
 pub use scan::{scan_check, scan_count, ScanOutcome};
 mod table;
 #[cfg(test)]
-mod test_rows;
+pub(crate) mod test_rows;
 
+use lazy_rows::LazyRows;
 pub use ref_list::Refs;
 pub use row::Feedback;
+use scan::Scanned;
 
 /// The reaction feedback type.
 pub const REACTION_TYPE: &str = "wandb.reaction.1";
@@ -30,9 +35,9 @@ pub const REACTION_TYPE: &str = "wandb.reaction.1";
 pub const NOTE_TYPE: &str = "wandb.note.1";
 
 /// An immutable, shareable list of feedback rows (server order: `created_at` ascending).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct Feedbacks {
-    rows: Arc<Vec<Feedback>>,
+    rows: Arc<LazyRows>,
     show_refs: bool,
 }
 
@@ -40,35 +45,63 @@ impl Feedbacks {
     /// Wraps rows; `show_refs` adds the Ref column to the table.
     pub fn new(rows: Vec<Feedback>, show_refs: bool) -> Feedbacks {
         Feedbacks {
-            rows: Arc::new(rows),
+            rows: Arc::new(LazyRows::built(rows)),
             show_refs,
         }
     }
 
-    /// The rows, without a copy when this is their only holder.
-    pub(crate) fn into_rows(self) -> Vec<Feedback> {
-        Arc::try_unwrap(self.rows).unwrap_or_else(|shared| shared.as_ref().clone())
+    /// A scanned answer, for the C handle: its rows are built only if Rust code asks for them.
+    pub(crate) fn from_scanned(scanned: Scanned, show_refs: bool) -> Feedbacks {
+        Feedbacks {
+            rows: Arc::new(LazyRows::scanned(scanned)),
+            show_refs,
+        }
     }
 
-    /// Number of rows.
+    /// The scanned answer, when these rows came from one (the C handle reads it in place).
+    #[cfg(any(feature = "capi", test))]
+    pub(crate) fn scanned(&self) -> Option<&Scanned> {
+        self.rows.scanned_answer()
+    }
+
+    /// Whether the rows are built (see `LazyRows::is_built`).
+    #[cfg(test)]
+    pub(crate) fn rows_built(&self) -> bool {
+        self.rows.is_built()
+    }
+
+    /// The last row's id (the key a walk goes on from), without building a scanned answer's
+    /// rows.
+    pub(crate) fn last_id(&self) -> Option<String> {
+        self.rows.last_id()
+    }
+
+    /// The rows, without a copy when this is their only holder and they are built.
+    pub(crate) fn into_rows(self) -> Vec<Feedback> {
+        Arc::try_unwrap(self.rows)
+            .map(LazyRows::into_rows)
+            .unwrap_or_else(|shared| shared.rows().to_vec())
+    }
+
+    /// Number of rows (a scanned answer's rows are not built for it).
     pub fn len(&self) -> usize {
         self.rows.len()
     }
     /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.len() == 0
     }
     /// Row `index`, or `None` past the end.
     pub fn get(&self, index: usize) -> Option<&Feedback> {
-        self.rows.get(index)
+        self.as_slice().get(index)
     }
     /// Iterates over the rows in order.
     pub fn iter(&self) -> std::slice::Iter<'_, Feedback> {
-        self.rows.iter()
+        self.as_slice().iter()
     }
     /// The rows as a slice.
     pub fn as_slice(&self) -> &[Feedback] {
-        &self.rows
+        self.rows.rows()
     }
     /// Whether the table shows the Ref column.
     pub fn show_refs(&self) -> bool {
@@ -79,8 +112,7 @@ impl Feedbacks {
     pub fn refs(&self) -> Refs {
         let mut seen = HashSet::new();
         Refs::new(
-            self.rows
-                .iter()
+            self.iter()
                 .filter(|f| seen.insert(f.weave_ref.as_str()))
                 .map(|f| f.weave_ref.clone())
                 .collect(),
@@ -89,10 +121,11 @@ impl Feedbacks {
 
     /// All rows as a JSON array (see [`Feedback::to_json`]: payloads exactly as sent).
     pub fn to_json(&self) -> String {
-        let text: usize = self.rows.iter().map(|f| f.payload_json().len()).sum();
-        let mut out = Vec::with_capacity(2 + text + 320 * self.rows.len());
+        let rows = self.as_slice();
+        let text: usize = rows.iter().map(|f| f.payload_json().len()).sum();
+        let mut out = Vec::with_capacity(2 + text + 320 * rows.len());
         out.push(b'[');
-        for (i, f) in self.rows.iter().enumerate() {
+        for (i, f) in rows.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
@@ -106,7 +139,24 @@ impl Feedbacks {
 impl Index<usize> for Feedbacks {
     type Output = Feedback;
     fn index(&self, i: usize) -> &Feedback {
-        &self.rows[i]
+        &self.as_slice()[i]
+    }
+}
+
+/// Equal rows and the same `show_refs`, whichever form holds the rows.
+impl PartialEq for Feedbacks {
+    fn eq(&self, other: &Feedbacks) -> bool {
+        self.show_refs == other.show_refs && self.as_slice() == other.as_slice()
+    }
+}
+
+/// The rows, whichever form holds them.
+impl fmt::Debug for Feedbacks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Feedbacks")
+            .field("rows", &self.as_slice())
+            .field("show_refs", &self.show_refs)
+            .finish()
     }
 }
 
@@ -114,7 +164,7 @@ impl<'a> IntoIterator for &'a Feedbacks {
     type Item = &'a Feedback;
     type IntoIter = std::slice::Iter<'a, Feedback>;
     fn into_iter(self) -> Self::IntoIter {
-        self.rows.iter()
+        self.iter()
     }
 }
 

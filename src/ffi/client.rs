@@ -247,7 +247,9 @@ pub unsafe extern "C" fn weave_client_new(
             // SAFETY: non-NULL, a live options handle not mutated during this call.
             unsafe { arg_ref(options, "options") }?.builder.clone()
         };
-        let client = builder.build()?;
+        let mut client = builder.build()?;
+        // The C handle reads query answers in place (see `weave_feedbacks`).
+        client.scan_answers = true;
         out.set(into_handle(weave_client { client }));
         Ok(())
     })

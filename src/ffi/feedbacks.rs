@@ -1,16 +1,19 @@
 //! `weave_feedbacks`, `weave_feedback` and `weave_refs`: immutable results.
 //!
-//! Every string a row getter returns is written once, when the handle is made, into one text
-//! buffer per handle (NUL-terminated pieces, payloads as the server sent them), so making a
-//! handle costs two allocations rather than a dozen per row, and the getters only read: no
-//! lock, no allocation, any number of threads at once. The list handle itself is checked
-//! against the live-handle registry (a shared read lock); a row is a plain pointer into it.
+//! A row getter returns a pointer into text the list owns (`row_values`: the scanned answer
+//! itself, or the strings copied once when the handle is made), so the getters only read: no
+//! lock, no allocation, any number of threads at once. Making the handle of a scanned answer
+//! copies no string, and its rows are one array of (list, index) pairs. The list handle
+//! itself is checked against the live-handle registry (a shared read lock); a row is a plain
+//! pointer into it.
 
 use std::ffi::{c_char, CString};
 use std::ptr;
 
+use super::row_values::{Field, Values};
 use super::{arg_borrowed, arg_ref, c_string, free_handle, into_handle, live_ref};
 use super::{owned_c_string, weave_error, weave_status, Out};
+use crate::error::Error;
 use crate::feedback::{Feedback, Feedbacks, Refs};
 
 /// A list of feedback rows, in the server's order (`created_at` ascending). Owned by the
@@ -18,43 +21,17 @@ use crate::feedback::{Feedback, Feedbacks, Refs};
 /// once. It does not depend on the query or client it came from.
 pub struct weave_feedbacks {
     rows: Box<[weave_feedback]>,
-    /// Every row's strings, NUL-terminated, one after the other; never grows after the rows
-    /// point into it. Owned here, read only through the rows' pointers.
-    #[allow(dead_code)]
-    text: Box<[u8]>,
-    feedbacks: Feedbacks,
+    /// What the rows read; boxed so the rows' pointer to it stays valid when the handle moves.
+    values: Box<Values>,
 }
-
-/// The string fields of a row, in the order of `weave_feedback::at`.
-#[derive(Clone, Copy)]
-enum Field {
-    Id,
-    ProjectId,
-    WeaveRef,
-    FeedbackType,
-    PayloadJson,
-    Creator,
-    WbUserId,
-    CreatedAt,
-    AnnotationRef,
-    RunnableRef,
-    CallRef,
-    TriggerRef,
-    QueueId,
-}
-const FIELDS: usize = 13;
-/// The offset of an absent value.
-const ABSENT: usize = usize::MAX;
 
 /// One feedback row, borrowed from the `weave_feedbacks` it came from (valid until that is
 /// freed; never freed on its own). Immutable: any number of threads may read it at once.
 pub struct weave_feedback {
-    /// The list's text buffer (owned by the list, which outlives every use of the row).
-    text: *const u8,
-    /// Where each field starts in `text`, or [`ABSENT`].
-    at: [usize; FIELDS],
-    /// The decoded row, inside the list's `Feedbacks` (kept alive by the list).
-    row: *const Feedback,
+    /// The list's values (owned by the list, which outlives every use of the row).
+    values: *const Values,
+    /// The row's index in the list.
+    index: usize,
 }
 
 /// A list of strings (distinct refs, or the ids a batch created), in order. Owned by the caller,
@@ -63,86 +40,42 @@ pub struct weave_refs {
     items: Box<[CString]>,
 }
 
-/// Appends `s` and a NUL to `text` (each NUL inside becomes U+FFFD, as in `c_string`);
-/// returns where it starts.
-fn push_text(text: &mut Vec<u8>, s: &str) -> usize {
-    let at = text.len();
-    if s.contains('\0') {
-        text.extend_from_slice(s.replace('\0', "\u{FFFD}").as_bytes());
-    } else {
-        text.extend_from_slice(s.as_bytes());
-    }
-    text.push(0);
-    at
-}
-
 impl weave_feedbacks {
     pub(crate) fn new_handle(feedbacks: Feedbacks) -> *mut weave_feedbacks {
-        // Rows are mostly short strings: a guess that is rarely exceeded, so rarely regrown.
-        let mut text: Vec<u8> = Vec::with_capacity(feedbacks.len() * 384);
-        let offsets: Vec<[usize; FIELDS]> =
-            feedbacks.iter().map(|f| row_text(&mut text, f)).collect();
-        let text: Box<[u8]> = text.into_boxed_slice();
-        let base = text.as_ptr();
-        let rows = feedbacks
-            .iter()
-            .zip(offsets)
-            .map(|(f, at)| weave_feedback {
-                text: base,
-                at,
-                row: f as *const Feedback,
+        let len = feedbacks.len();
+        let values = Box::new(Values::new(feedbacks));
+        let base: *const Values = &*values;
+        let rows = (0..len)
+            .map(|index| weave_feedback {
+                values: base,
+                index,
             })
             .collect();
-        // Moving the boxes into the handle does not move their heap contents: `base` and the
-        // row pointers stay valid for the handle's life.
-        into_handle(weave_feedbacks {
-            rows,
-            text,
-            feedbacks,
-        })
+        // Moving the box into the handle does not move its heap contents: `base` stays valid
+        // for the handle's life.
+        into_handle(weave_feedbacks { rows, values })
     }
-}
 
-/// Writes one row's strings into `text`; returns their offsets.
-fn row_text(text: &mut Vec<u8>, f: &Feedback) -> [usize; FIELDS] {
-    let mut at = [ABSENT; FIELDS];
-    let mut put = |field: Field, s: Option<&str>| {
-        if let Some(s) = s {
-            at[field as usize] = push_text(text, s);
-        }
-    };
-    put(Field::Id, Some(&f.id));
-    put(Field::ProjectId, Some(&f.project_id));
-    put(Field::WeaveRef, Some(&f.weave_ref));
-    put(Field::FeedbackType, Some(&f.feedback_type));
-    put(Field::Creator, f.creator.as_deref());
-    put(Field::WbUserId, f.wb_user_id.as_deref());
-    put(Field::CreatedAt, Some(f.created_at_rfc3339()));
-    put(Field::AnnotationRef, f.annotation_ref.as_deref());
-    put(Field::RunnableRef, f.runnable_ref.as_deref());
-    put(Field::CallRef, f.call_ref.as_deref());
-    put(Field::TriggerRef, f.trigger_ref.as_deref());
-    put(Field::QueueId, f.queue_id.as_deref());
-    // The payload's text as the server sent it (JSON text never holds a raw NUL).
-    at[Field::PayloadJson as usize] = text.len();
-    text.extend_from_slice(f.payload_json().as_bytes());
-    text.push(0);
-    at
+    /// Whether the getters read a scanned answer in place.
+    #[cfg(test)]
+    pub(crate) fn is_scanned(&self) -> bool {
+        self.values.is_scanned()
+    }
 }
 
 impl weave_feedback {
     fn get(&self, field: Field) -> *const c_char {
-        match self.at[field as usize] {
-            ABSENT => ptr::null(),
-            // SAFETY: the offset was returned by `push_text` into the buffer `text` points to,
-            // which lives (unchanged) as long as the list this row is borrowed from.
-            at => unsafe { self.text.add(at) }.cast(),
-        }
+        self.values().get(self.index, field)
     }
 
-    fn row(&self) -> &Feedback {
-        // SAFETY: points into the list's `Feedbacks`, alive as long as the list.
-        unsafe { &*self.row }
+    fn values(&self) -> &Values {
+        // SAFETY: points into the list this row is borrowed from, alive as long as the list.
+        unsafe { &*self.values }
+    }
+
+    /// The row as built in Rust (for a scanned list, built on the first such call).
+    fn row(&self) -> Option<&Feedback> {
+        self.values().feedbacks.get(self.index)
     }
 }
 
@@ -192,7 +125,7 @@ pub unsafe extern "C" fn weave_feedbacks_refs(
         let feedbacks = unsafe { arg_ref(feedbacks, "feedbacks") }?;
         // SAFETY: NULL or valid for a write.
         let out = unsafe { Out::required(out, "out") }?;
-        out.set(weave_refs::new_handle(&feedbacks.feedbacks.refs()));
+        out.set(weave_refs::new_handle(&feedbacks.values.feedbacks.refs()));
         Ok(())
     })
 }
@@ -214,7 +147,7 @@ pub unsafe extern "C" fn weave_feedbacks_to_json(
         let feedbacks = unsafe { arg_ref(feedbacks, "feedbacks") }?;
         // SAFETY: NULL or valid for a write.
         let out = unsafe { Out::required(out, "out") }?;
-        out.set(owned_c_string(feedbacks.feedbacks.to_json()));
+        out.set(owned_c_string(feedbacks.values.feedbacks.to_json()));
         Ok(())
     })
 }
@@ -234,7 +167,7 @@ pub unsafe extern "C" fn weave_feedbacks_format_table(
         let feedbacks = unsafe { arg_ref(feedbacks, "feedbacks") }?;
         // SAFETY: NULL or valid for a write.
         let out = unsafe { Out::required(out, "out") }?;
-        out.set(owned_c_string(feedbacks.feedbacks.format_table()));
+        out.set(owned_c_string(feedbacks.values.feedbacks.format_table()));
         Ok(())
     })
 }
@@ -397,7 +330,10 @@ pub unsafe extern "C" fn weave_feedback_to_json(
         let feedback = unsafe { arg_borrowed(feedback, "feedback") }?;
         // SAFETY: NULL or valid for a write.
         let out = unsafe { Out::required(out, "out") }?;
-        out.set(owned_c_string(feedback.row().to_json()));
+        let row = feedback
+            .row()
+            .ok_or_else(|| Error::Internal("a row past its list's end".into()))?;
+        out.set(owned_c_string(row.to_json()));
         Ok(())
     })
 }

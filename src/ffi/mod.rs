@@ -45,6 +45,9 @@ pub mod query;
 pub mod query_settings;
 pub mod ref_query;
 pub mod refs;
+mod row_values;
+#[cfg(test)]
+mod scanned_tests;
 
 pub(crate) use args::*;
 pub(crate) use boundary::{drop_payload, finish};
