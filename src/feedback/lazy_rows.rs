@@ -5,10 +5,9 @@
 //! the rows; a Rust caller that asks for them pays the build once (a `OnceLock`, so any number
 //! of threads may ask at once and one builds).
 
-use std::ffi::CStr;
 use std::sync::OnceLock;
 
-use super::scan::{Scanned, WireField};
+use super::scan::Scanned;
 use super::Feedback;
 
 /// The rows of a [`Feedbacks`](super::Feedbacks), built now or on first use.
@@ -54,14 +53,7 @@ impl LazyRows {
         let Some(s) = &self.scanned else {
             return self.rows().last().map(|f| f.id.clone());
         };
-        let id = s.c_str(s.rows().last()?, WireField::Id);
-        if id.is_null() {
-            return None;
-        }
-        // SAFETY: `c_str` gives NUL-terminated text that lives as long as `s`, or NULL (checked).
-        #[allow(unsafe_code)]
-        let id = unsafe { CStr::from_ptr(id) };
-        Some(id.to_string_lossy().into_owned())
+        s.last_id().map(str::to_owned)
     }
 
     /// The rows, built on the first call of the scanned form.
@@ -82,16 +74,8 @@ impl LazyRows {
     }
 }
 
-/// The rows of a scanned answer. `Scanned::scan` takes only answers the reference decoder
-/// reads, and `build_rows` gives the rows it would, so the build cannot fail: an error here
-/// is a bug of the scanner, and gives no rows rather than a panic (the fuzz target
-/// `scan_equivalence` and the tests comparing the two forms look for it).
+/// The rows of a scanned answer (`Scanned::build_rows`: the rows the reference decoder gives,
+/// which the fuzz target `scan_equivalence` checks).
 fn build(scanned: Option<&Scanned>) -> Vec<Feedback> {
-    let rows = scanned.map(Scanned::build_rows);
-    debug_assert!(
-        !matches!(rows, Some(Err(_))),
-        "building scanned rows failed"
-    );
-    // build_rows becomes infallible when the scanner lands; this shim then goes.
-    rows.and_then(Result::ok).unwrap_or_default()
+    scanned.map(Scanned::build_rows).unwrap_or_default()
 }

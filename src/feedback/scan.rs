@@ -10,6 +10,7 @@
 //! it was (a string's closing quote), so a getter is a pointer into the answer.
 
 use std::borrow::Cow;
+#[cfg(any(feature = "capi", test))]
 use std::ffi::c_char;
 
 use serde_json::value::RawValue;
@@ -128,6 +129,7 @@ impl Scanned {
     /// A value of `row` as NUL-terminated text (valid as long as `self`), or NULL when it is
     /// null or missing. `created_at` is the RFC 3339 form; the payload its JSON text as sent
     /// (`{}` when null or missing, as [`Feedback::payload_json`]).
+    #[cfg(any(feature = "capi", test))]
     pub(crate) fn c_str(&self, row: &ScannedRow, field: WireField) -> *const c_char {
         if field == WireField::CreatedAt {
             return row.created_at_rfc3339.as_ptr().cast();
@@ -153,6 +155,11 @@ impl Scanned {
     pub(crate) fn last_created_at(&self) -> Option<&str> {
         let row = self.rows.last()?;
         self.str(row, WireField::CreatedAt)
+    }
+
+    /// The last row's id.
+    pub(crate) fn last_id(&self) -> Option<&str> {
+        self.str(self.rows.last()?, WireField::Id)
     }
 
     /// The rows as [`Feedback`]s, equal to what the reference decoder makes of the answer

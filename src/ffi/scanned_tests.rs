@@ -244,8 +244,9 @@ fn the_c_client_reads_answers_on_the_scanned_path_and_rust_clients_do_not() {
             &first_page.next_request_body(),
         )
         .unwrap();
-    let accepted = Scanned::scan(answer).is_ok();
-    assert_eq!(c_path.scanned().is_some(), accepted);
+    // The local store answers as Weave's server does, so the fast path takes it.
+    assert!(Scanned::scan(answer).is_ok());
+    assert!(c_path.scanned().is_some());
 
     let (scanned, expected) = read_handle(reference.clone());
     assert!(!scanned);
