@@ -149,3 +149,36 @@ fn the_fuzz_seeds_are_read_as_the_reference_reads_them() {
         );
     }
 }
+
+#[test]
+fn utf8_is_checked_in_every_string_it_reads() {
+    let at = "2025-03-14T09:26:53Z";
+    // Two-, three- and four-byte characters in a row's own string and in the payload.
+    let taken = answer(&[row(
+        "é€🎉",
+        at,
+        r#"{"note":"é€🎉 and more text after it"}"#,
+        "",
+    )]);
+    assert_taken(&taken);
+    let body = answer(&[row("ID", at, r#"{"note":"NOTE"}"#, r#""extra":"EXTRA","#)]);
+    for bad in [
+        &[0xC0, 0x80][..],
+        &[0xED, 0xA0, 0x80],
+        &[0x80],
+        &[0xE2, 0x82],
+        &[0xF4, 0x90, 0x80, 0x80],
+        &[0xFF],
+    ] {
+        for spot in ["ID", "NOTE", "EXTRA", "note", "extra"] {
+            let at = body.find(spot).unwrap();
+            let mut bytes = body.as_bytes().to_vec();
+            bytes.splice(at..at + 1, bad.iter().copied());
+            assert_eq!(
+                scan_check(&bytes),
+                ScanOutcome::Declined,
+                "{bad:x?} in {spot}"
+            );
+        }
+    }
+}
