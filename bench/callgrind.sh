@@ -3,7 +3,8 @@
 # machine, unlike wall or CPU time). Starts the test server, seeds 2000 notes on one call,
 # captures the real /feedback/query answer, then counts, each as a run of N minus a run of 0:
 #   ignored  serde_json reading the answer into IgnoredAny (the floor of reading the JSON)
-#   rows     Feedbacks::from_query_response (this library's decoding)
+#   rows     Feedbacks::from_query_response (the reference decoding: owned Feedback rows)
+#   scan     the fast path the C handle reads (feedback::scan), minus a copy of the answer
 #   query    the whole query call from Rust (examples/bench.rs: request, answer, decoding)
 #   c-query  the whole query call from C (bench/bench.c: the same, plus the C handle)
 #   bench/callgrind.sh [N]        (N decodes/queries per run, default 5)
@@ -40,5 +41,7 @@ per_row() { # label, command (the count goes where {} is)
 }
 per_row "ignored (JSON floor)" target/cg/release/examples/decode ignored {} "$out/query$rows.json"
 per_row "rows (decoding)     " target/cg/release/examples/decode rows {} "$out/query$rows.json"
+per_row "scan + copy         " target/cg/release/examples/decode scan {} "$out/query$rows.json"
+per_row "copy of the answer  " target/cg/release/examples/decode copy {} "$out/query$rows.json"
 per_row "query, Rust         " target/cg/release/examples/bench query {} "$ref"
 per_row "query, C            " "$out/bench_c" query {} "$ref"
