@@ -153,62 +153,63 @@ impl Scanned {
     }
 
     fn build_row(&self, row: &ScannedRow) -> Feedback {
-        let text = |f| self.str(row, f).unwrap_or_default().to_owned();
-        let opt = |f| self.str(row, f).map(str::to_owned);
-        let payload = self
-            .str(row, WireField::Payload)
-            .and_then(|p| serde_json::from_str::<&RawValue>(p).ok());
-        let created_at = self.str(row, WireField::CreatedAt).unwrap_or_default();
-        let wire = WireRow {
-            id: text(WireField::Id),
-            project_id: text(WireField::ProjectId),
-            weave_ref: text(WireField::WeaveRef),
-            creator: opt(WireField::Creator),
-            feedback_type: text(WireField::FeedbackType),
-            payload,
-            annotation_ref: opt(WireField::AnnotationRef),
-            runnable_ref: opt(WireField::RunnableRef),
-            call_ref: opt(WireField::CallRef),
-            trigger_ref: opt(WireField::TriggerRef),
-            queue_id: opt(WireField::QueueId),
-            wb_user_id: opt(WireField::WbUserId),
-            created_at: Cow::Borrowed(created_at),
-        };
         // The scan took only rows the reference decoder reads (payload an object of finite
         // numbers, created_at one `Timestamp::parse` reads), so this cannot fail; if it ever
         // did, the row keeps every value it can rather than vanish.
-        Feedback::from_wire(wire)
+        Feedback::from_wire(self.wire_row(row))
             .map(|(f, _)| f)
             .unwrap_or_else(|_| self.lenient_row(row))
     }
 
-    /// A row whose payload text or `created_at` the reference would not read (never, by the
-    /// scan's checks): the payload text kept as sent, `created_at` from its RFC 3339 form.
-    fn lenient_row(&self, row: &ScannedRow) -> Feedback {
+    /// The row as the reference decoder reads it from the wire.
+    fn wire_row(&self, row: &ScannedRow) -> WireRow<'_> {
         let text = |f| self.str(row, f).unwrap_or_default().to_owned();
         let opt = |f| self.str(row, f).map(str::to_owned);
-        let payload = self.str(row, WireField::Payload);
-        let rfc3339 = self.c_view(row, WireField::CreatedAt).unwrap_or_default();
-        Feedback {
+        WireRow {
             id: text(WireField::Id),
             project_id: text(WireField::ProjectId),
             weave_ref: text(WireField::WeaveRef),
             creator: opt(WireField::Creator),
             feedback_type: text(WireField::FeedbackType),
-            payload: payload
-                .and_then(|p| serde_json::from_str(p).ok())
-                .unwrap_or_default(),
+            payload: self
+                .str(row, WireField::Payload)
+                .and_then(|p| serde_json::from_str::<&RawValue>(p).ok()),
             annotation_ref: opt(WireField::AnnotationRef),
             runnable_ref: opt(WireField::RunnableRef),
             call_ref: opt(WireField::CallRef),
             trigger_ref: opt(WireField::TriggerRef),
             queue_id: opt(WireField::QueueId),
             wb_user_id: opt(WireField::WbUserId),
+            created_at: Cow::Borrowed(self.str(row, WireField::CreatedAt).unwrap_or_default()),
+        }
+    }
+
+    /// A row whose payload or `created_at` the reference would not read (never, by the scan's
+    /// checks): the payload's text kept as sent, `created_at` from its RFC 3339 form.
+    fn lenient_row(&self, row: &ScannedRow) -> Feedback {
+        let w = self.wire_row(row);
+        let rfc3339 = self.c_view(row, WireField::CreatedAt).unwrap_or_default();
+        Feedback {
+            id: w.id,
+            project_id: w.project_id,
+            weave_ref: w.weave_ref,
+            creator: w.creator,
+            feedback_type: w.feedback_type,
+            payload: w
+                .payload
+                .and_then(|p| serde_json::from_str(p.get()).ok())
+                .unwrap_or_default(),
+            annotation_ref: w.annotation_ref,
+            runnable_ref: w.runnable_ref,
+            call_ref: w.call_ref,
+            trigger_ref: w.trigger_ref,
+            queue_id: w.queue_id,
+            wb_user_id: w.wb_user_id,
             created_at: std::str::from_utf8(rfc3339)
                 .ok()
                 .and_then(Timestamp::parse)
                 .unwrap_or_else(Timestamp::now),
-            payload_text: payload.and_then(|p| RawValue::from_string(p.to_owned()).ok()),
+            payload_text: w.payload.map(ToOwned::to_owned),
         }
     }
 

@@ -182,3 +182,33 @@ fn utf8_is_checked_in_every_string_it_reads() {
         }
     }
 }
+
+/// The row the reference would refuse (never made by the scan): it still has every value.
+#[test]
+fn a_row_the_reference_would_refuse_keeps_its_values() {
+    let text = b"id\0p\0r\0t\0[1]\0late\0".to_vec();
+    let at = |start: u32, len: u32| Span { start, len };
+    let mut spans = [Span::ABSENT; WIRE_FIELDS];
+    spans[WireField::Id as usize] = at(0, 2);
+    spans[WireField::ProjectId as usize] = at(3, 1);
+    spans[WireField::WeaveRef as usize] = at(5, 1);
+    spans[WireField::FeedbackType as usize] = at(7, 1);
+    spans[WireField::Payload as usize] = at(9, 3);
+    spans[WireField::CreatedAt as usize] = at(13, 4);
+    let mut created_at_rfc3339 = [0u8; 32];
+    created_at_rfc3339[..20].copy_from_slice(b"2025-03-14T09:26:53Z");
+    let scanned = Scanned {
+        text,
+        rows: vec![ScannedRow {
+            spans,
+            created_at_rfc3339,
+        }],
+    };
+    let rows = scanned.build_rows();
+    assert_eq!(rows.len(), 1);
+    let f = &rows[0];
+    assert_eq!((f.id.as_str(), f.weave_ref.as_str()), ("id", "r"));
+    assert_eq!(f.payload_json(), "[1]");
+    assert!(f.payload.is_empty());
+    assert_eq!(f.created_at_rfc3339(), "2025-03-14T09:26:53Z");
+}
