@@ -213,7 +213,8 @@ fn a_row_the_reference_would_refuse_keeps_its_values() {
     assert_eq!(f.created_at_rfc3339(), "2025-03-14T09:26:53Z");
 }
 
-/// The README tells C users what a list holds: the answer and this much per row.
+/// The README tells C users what a list holds: the answer and about 150 bytes per row (this,
+/// and the handle's 16-byte row).
 #[test]
 fn a_scanned_row_takes_136_bytes() {
     assert_eq!(std::mem::size_of::<ScannedRow>(), 136);
