@@ -88,6 +88,8 @@ fn declines_what_it_cannot_show_it_reads_as_the_reference() {
         ("payload not an object", answer(&[row("a", at, "[1]", "")])),
         ("number out of range", answer(&[row("a", at, r#"{"x":1e400}"#, "")])),
         ("long integer", answer(&[row("a", at, &format!(r#"{{"x":{}}}"#, "9".repeat(400)), "")])),
+        ("serde_json's raw value key", answer(&[row("a", at, r#"{"x":{"$serde_json::private::RawValue":"1"}}"#, "")])),
+        ("an escaped key", answer(&[row("a", at, r#"{"x":{"\u0024serde_json::private::RawValue":"1"}}"#, "")])),
         ("lone surrogate", answer(&[row("a", at, r#"{"x":"\ud800"}"#, "")])),
         ("lone low surrogate", answer(&[row("a", at, r#"{"x":"\udc00\ud800"}"#, "")])),
         ("high then not low", answer(&[row("a", at, r#"{"x":"\ud800\u0041"}"#, "")])),
