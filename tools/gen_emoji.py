@@ -15,9 +15,14 @@ in `.rela.dyn`, about 0.7 MB for the 5,244 rows' three strings. Integers need ne
 The text holds the emoji in sorted order, back to back (entry i runs from `EMOJI_START[i]` to
 `EMOJI_START[i + 1]`), then each alias and detoned form once, unless the text already holds
 it (a detoned emoji is mostly an emoji of the table). Those are spans: offset << 8 | length.
+
+The text is stored compressed (raw DEFLATE, level 9: 173,670 bytes in about 33,400) and
+inflated once, on first use, by src/store/emoji.rs with miniz_oxide, which ureq's gzip support
+already links: 140 KB less in the C library.
 """
 import re
 import sys
+import zlib
 
 import emoji
 from emoji import unicode_codes
@@ -25,21 +30,6 @@ from emoji import unicode_codes
 RE_TONE = r"_(light|medium-light|medium|medium-dark|dark)_skin_tone"
 # Numbers per line of an array.
 PER_LINE = 8
-
-
-def rust_text(s: str) -> str:
-    """`s` escaped for a Rust string literal, printable ASCII but the space kept as is (a
-    line of the text starts after a `\\` line continuation, which would eat leading spaces)."""
-    out = []
-    for ch in s:
-        cp = ord(ch)
-        if ch == '"' or ch == "\\":
-            out.append("\\" + ch)
-        elif 0x20 < cp < 0x7F:
-            out.append(ch)
-        else:
-            out.append("\\u{%x}" % cp)
-    return "".join(out)
 
 
 class Text:
@@ -62,6 +52,18 @@ class Text:
         at = self.add(s)
         assert 0 < n < 1 << 8 and at < 1 << 24, (s, at)
         return at << 8 | n
+
+
+def rust_bytes(b: bytes) -> str:
+    """`b` as the inside of a Rust byte string literal: printable ASCII as is (not the space,
+    which a `\\` line continuation would eat), the rest as `\\xNN`."""
+    out = []
+    for c in b:
+        if c in b'"\\' or not 0x20 < c < 0x7F:
+            out.append("\\x%02x" % c)
+        else:
+            out.append(chr(c))
+    return "".join(out)
 
 
 def array(w, doc: str, name: str, ty: str, values: list[int], fmt=str) -> None:
@@ -104,13 +106,19 @@ def main() -> None:
     w("//! Emoji data for the local store's reaction rules (generated; see tools/gen_emoji.py).\n")
     w("//!\n")
     w("//! One text and integer arrays, no `&str` per entry: no pointers, so no relocations.\n")
-    w("//! A span is `offset << 8 | length` in bytes of [`TEXT`].\n")
-    w("\n/// The emoji sorted, back to back; then every alias and detoned form not already in it.\n")
-    w('pub(super) static TEXT: &str = "\\\n')
-    for part in text.parts:
-        w("    %s\\\n" % rust_text(part))
+    w("//! A span is `offset << 8 | length` in bytes of the text.\n")
+    raw = "".join(text.parts).encode()
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    packed = packer.compress(raw) + packer.flush()
+    w("\n/// The text's length in bytes.\n")
+    w("pub(super) const TEXT_LEN: usize = %d;\n" % len(raw))
+    w("\n/// The text, raw DEFLATE: the emoji sorted, back to back; then every alias and detoned\n")
+    w("/// form not already in it.\n")
+    w('pub(super) static TEXT_DEFLATE: &[u8; %d] = b"\\\n' % len(packed))
+    for i in range(0, len(packed), 24):
+        w("    %s\\\n" % rust_bytes(packed[i : i + 24]))
     w('";\n')
-    array(w, "Where emoji `i` starts in [`TEXT`]; it ends where `i + 1` starts.", "EMOJI_START", "u32", starts)
+    array(w, "Where emoji `i` starts in the text; it ends where `i + 1` starts.", "EMOJI_START", "u32", starts)
     array(w, "`demojize(emoji)` of each emoji, a span.", "ALIAS", "u32", aliases, span_literal)
     array(w, "Weave's `detone_emojis(emoji)` of each emoji, a span.", "DETONED", "u32", detoned, span_literal)
     array(w, "The emoji whose status is component, ascending.", "COMPONENT", "u16", components)

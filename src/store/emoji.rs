@@ -10,19 +10,30 @@ use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use super::emoji_data::{ALIAS, COMPONENT, DETONED, EMOJI_START, TEXT};
+use super::emoji_data::{ALIAS, COMPONENT, DETONED, EMOJI_START, TEXT_DEFLATE, TEXT_LEN};
 
 const ZWJ: char = '\u{200d}';
 
+/// The table's text, inflated on first use. It is stored compressed (33 KB instead of 174 KB
+/// in the C library); the inflater is miniz_oxide, which ureq's gzip support links anyway.
+fn text() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        let bytes = miniz_oxide::inflate::decompress_to_vec_with_limit(TEXT_DEFLATE, TEXT_LEN)
+            .expect("the generated text inflates");
+        String::from_utf8(bytes).expect("the generated text is UTF-8")
+    })
+}
+
 /// Emoji `i` of the table (sorted).
 fn emoji(i: usize) -> &'static str {
-    &TEXT[EMOJI_START[i] as usize..EMOJI_START[i + 1] as usize]
+    &text()[EMOJI_START[i] as usize..EMOJI_START[i + 1] as usize]
 }
 
 /// The text of a span of the table: `offset << 8 | length`.
 fn span(packed: u32) -> &'static str {
     let at = (packed >> 8) as usize;
-    &TEXT[at..at + (packed & 0xff) as usize]
+    &text()[at..at + (packed & 0xff) as usize]
 }
 
 /// Every prefix (in chars) of every emoji: the search tree of the Python tokenizer.
@@ -251,6 +262,8 @@ mod tests {
 
     #[test]
     fn the_generated_table_is_sorted_and_every_span_is_text() {
+        assert_eq!(text().len(), TEXT_LEN);
+        assert!(EMOJI_START.last().is_some_and(|&e| (e as usize) < TEXT_LEN));
         let n = ALIAS.len();
         assert_eq!((EMOJI_START.len(), DETONED.len()), (n + 1, n));
         for i in 0..n {
