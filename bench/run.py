@@ -98,7 +98,7 @@ def main():
     batch_size = 50 if small else 1000
     batch_k = 1 if small else 2
     query_rows = 100 if small else 2000
-    query_k = 2 if small else 5
+    query_k = 2 if small else 20
     walk_rows = 2000 if small else 200_000
     page = 1000
     tag = uuid.uuid4().hex[:8]
