@@ -1,6 +1,6 @@
 //! Feedback rows as the server returns them: the row type ([`Feedback`], `row.rs`), the
 //! `Feedbacks` collection (here; what it holds, `lazy_rows.rs`), decoding query answers
-//! (`decode.rs`, and the fast path for the C handle, `scan.rs`), the SDK's plain-text table
+//! (`decode.rs`, and the fast path for the C handle, `scan/`), the SDK's plain-text table
 //! (`table.rs`) and `Refs` (`ref_list.rs`).
 //!
 //! Results are immutable and shared (`Arc`), so a query's cache, a caller's copy and a C handle

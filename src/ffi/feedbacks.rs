@@ -10,10 +10,11 @@
 use std::ffi::{c_char, CString};
 use std::ptr;
 
-use super::row_values::{Field, Values};
+use super::row_values::Values;
 use super::{arg_borrowed, arg_ref, c_string, free_handle, into_handle, live_ref};
 use super::{owned_c_string, weave_error, weave_status, Out};
 use crate::error::Error;
+use crate::feedback::scan::WireField;
 use crate::feedback::{Feedback, Feedbacks, Refs};
 
 /// A list of feedback rows, in the server's order (`created_at` ascending). Owned by the
@@ -64,7 +65,7 @@ impl weave_feedbacks {
 }
 
 impl weave_feedback {
-    fn get(&self, field: Field) -> *const c_char {
+    fn get(&self, field: WireField) -> *const c_char {
         self.values().get(self.index, field)
     }
 
@@ -187,7 +188,7 @@ pub unsafe extern "C" fn weave_feedbacks_free(feedbacks: *mut weave_feedbacks) {
 ///
 /// # Safety
 /// `feedback` is NULL or a row borrowed from a live `weave_feedbacks`.
-unsafe fn field(feedback: *const weave_feedback, which: Field) -> *const c_char {
+unsafe fn field(feedback: *const weave_feedback, which: WireField) -> *const c_char {
     // SAFETY: NULL or a row borrowed from a live `weave_feedbacks`.
     match unsafe { feedback.as_ref() } {
         Some(f) => f.get(which),
@@ -200,7 +201,7 @@ unsafe fn field(feedback: *const weave_feedback, which: Field) -> *const c_char 
 #[no_mangle]
 pub unsafe extern "C" fn weave_feedback_id(feedback: *const weave_feedback) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, Field::Id) }
+    unsafe { field(feedback, WireField::Id) }
 }
 
 /// The row's project, `entity/project`. Borrowed; NULL when `feedback` is NULL.
@@ -209,7 +210,7 @@ pub unsafe extern "C" fn weave_feedback_project_id(
     feedback: *const weave_feedback,
 ) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, Field::ProjectId) }
+    unsafe { field(feedback, WireField::ProjectId) }
 }
 
 /// The ref the feedback is attached to, as stored (`weave:///entity/project/call/<id>`, ...).
@@ -219,7 +220,7 @@ pub unsafe extern "C" fn weave_feedback_weave_ref(
     feedback: *const weave_feedback,
 ) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, Field::WeaveRef) }
+    unsafe { field(feedback, WireField::WeaveRef) }
 }
 
 /// The feedback type: `wandb.reaction.1`, `wandb.note.1`, `wandb.annotation.<name>`, or a
@@ -229,7 +230,7 @@ pub unsafe extern "C" fn weave_feedback_feedback_type(
     feedback: *const weave_feedback,
 ) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, Field::FeedbackType) }
+    unsafe { field(feedback, WireField::FeedbackType) }
 }
 
 /// The stored payload as JSON text exactly as the server sent it (an object, compact from
@@ -240,14 +241,14 @@ pub unsafe extern "C" fn weave_feedback_payload_json(
     feedback: *const weave_feedback,
 ) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, Field::PayloadJson) }
+    unsafe { field(feedback, WireField::Payload) }
 }
 
 /// The creator's display name. Borrowed; NULL when absent or when `feedback` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn weave_feedback_creator(feedback: *const weave_feedback) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, Field::Creator) }
+    unsafe { field(feedback, WireField::Creator) }
 }
 
 /// The W&B user id the server authenticated. Borrowed; NULL when absent or when `feedback` is
@@ -257,7 +258,7 @@ pub unsafe extern "C" fn weave_feedback_wb_user_id(
     feedback: *const weave_feedback,
 ) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, Field::WbUserId) }
+    unsafe { field(feedback, WireField::WbUserId) }
 }
 
 /// When the server stored the row: RFC 3339 in UTC with `T` and `Z`
@@ -268,7 +269,7 @@ pub unsafe extern "C" fn weave_feedback_created_at(
     feedback: *const weave_feedback,
 ) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, Field::CreatedAt) }
+    unsafe { field(feedback, WireField::CreatedAt) }
 }
 
 /// The annotation spec ref, for `wandb.annotation.*` feedback. Borrowed; NULL when absent or
@@ -278,7 +279,7 @@ pub unsafe extern "C" fn weave_feedback_annotation_ref(
     feedback: *const weave_feedback,
 ) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, Field::AnnotationRef) }
+    unsafe { field(feedback, WireField::AnnotationRef) }
 }
 
 /// The scorer ref, for `wandb.runnable.*` feedback. Borrowed; NULL when absent or when
@@ -288,7 +289,7 @@ pub unsafe extern "C" fn weave_feedback_runnable_ref(
     feedback: *const weave_feedback,
 ) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, Field::RunnableRef) }
+    unsafe { field(feedback, WireField::RunnableRef) }
 }
 
 /// The scoring call's ref, for `wandb.runnable.*` feedback. Borrowed; NULL when absent or
@@ -296,7 +297,7 @@ pub unsafe extern "C" fn weave_feedback_runnable_ref(
 #[no_mangle]
 pub unsafe extern "C" fn weave_feedback_call_ref(feedback: *const weave_feedback) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, Field::CallRef) }
+    unsafe { field(feedback, WireField::CallRef) }
 }
 
 /// The trigger ref, for `wandb.runnable.*` feedback. Borrowed; NULL when absent or when
@@ -306,14 +307,14 @@ pub unsafe extern "C" fn weave_feedback_trigger_ref(
     feedback: *const weave_feedback,
 ) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, Field::TriggerRef) }
+    unsafe { field(feedback, WireField::TriggerRef) }
 }
 
 /// The annotation queue id. Borrowed; NULL when absent or when `feedback` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn weave_feedback_queue_id(feedback: *const weave_feedback) -> *const c_char {
     // SAFETY: the caller passes NULL or a row of a live `weave_feedbacks`.
-    unsafe { field(feedback, Field::QueueId) }
+    unsafe { field(feedback, WireField::QueueId) }
 }
 
 /// The row as one JSON object, with the keys and format of `weave_feedbacks_to_json`. `*out`

@@ -5,7 +5,7 @@
 use std::ffi::c_char;
 use std::ptr;
 
-use crate::feedback::scan::{Scanned, WireField};
+use crate::feedback::scan::{WireField, WIRE_FIELDS};
 use crate::feedback::{Feedback, Feedbacks};
 
 /// Where a list's strings are, and its rows (for the JSON, the table and the refs).
@@ -19,54 +19,12 @@ pub(super) struct Values {
 /// Every row's strings, NUL-terminated, one after the other, and where each row's are.
 struct Copied {
     text: Box<[u8]>,
-    /// Per row, where each field starts in `text`, or [`ABSENT`].
-    at: Box<[[usize; FIELDS]]>,
+    /// Per row, where each field (by [`WireField`]) starts in `text`, or [`ABSENT`].
+    at: Box<[[usize; WIRE_FIELDS]]>,
 }
 
-/// The string fields of a row, in the order of `Copied::at`.
-#[derive(Clone, Copy)]
-pub(super) enum Field {
-    Id,
-    ProjectId,
-    WeaveRef,
-    FeedbackType,
-    PayloadJson,
-    Creator,
-    WbUserId,
-    CreatedAt,
-    AnnotationRef,
-    RunnableRef,
-    CallRef,
-    TriggerRef,
-    QueueId,
-}
-const FIELDS: usize = 13;
 /// The offset of an absent value.
 const ABSENT: usize = usize::MAX;
-
-impl Field {
-    /// The same field in a scanned answer.
-    fn wire(self) -> WireField {
-        match self {
-            Field::Id => WireField::Id,
-            Field::ProjectId => WireField::ProjectId,
-            Field::WeaveRef => WireField::WeaveRef,
-            Field::FeedbackType => WireField::FeedbackType,
-            Field::PayloadJson => WireField::Payload,
-            Field::Creator => WireField::Creator,
-            Field::WbUserId => WireField::WbUserId,
-            Field::CreatedAt => WireField::CreatedAt,
-            Field::AnnotationRef => WireField::AnnotationRef,
-            Field::RunnableRef => WireField::RunnableRef,
-            Field::CallRef => WireField::CallRef,
-            Field::TriggerRef => WireField::TriggerRef,
-            Field::QueueId => WireField::QueueId,
-        }
-    }
-}
-
-/// The payload of a row that has none (null or missing), as `Feedback::payload_json` gives it.
-const EMPTY_PAYLOAD: &[u8] = b"{}\0";
 
 /// Appends `s` and a NUL to `text` (each NUL inside becomes U+FFFD, as in `c_string`);
 /// returns where it starts.
@@ -94,27 +52,27 @@ impl Copied {
 }
 
 /// Writes one row's strings into `text`; returns their offsets.
-fn row_text(text: &mut Vec<u8>, f: &Feedback) -> [usize; FIELDS] {
-    let mut at = [ABSENT; FIELDS];
-    let mut put = |field: Field, s: Option<&str>| {
+fn row_text(text: &mut Vec<u8>, f: &Feedback) -> [usize; WIRE_FIELDS] {
+    let mut at = [ABSENT; WIRE_FIELDS];
+    let mut put = |field: WireField, s: Option<&str>| {
         if let Some(s) = s {
             at[field as usize] = push_text(text, s);
         }
     };
-    put(Field::Id, Some(&f.id));
-    put(Field::ProjectId, Some(&f.project_id));
-    put(Field::WeaveRef, Some(&f.weave_ref));
-    put(Field::FeedbackType, Some(&f.feedback_type));
-    put(Field::Creator, f.creator.as_deref());
-    put(Field::WbUserId, f.wb_user_id.as_deref());
-    put(Field::CreatedAt, Some(f.created_at_rfc3339()));
-    put(Field::AnnotationRef, f.annotation_ref.as_deref());
-    put(Field::RunnableRef, f.runnable_ref.as_deref());
-    put(Field::CallRef, f.call_ref.as_deref());
-    put(Field::TriggerRef, f.trigger_ref.as_deref());
-    put(Field::QueueId, f.queue_id.as_deref());
+    put(WireField::Id, Some(&f.id));
+    put(WireField::ProjectId, Some(&f.project_id));
+    put(WireField::WeaveRef, Some(&f.weave_ref));
+    put(WireField::FeedbackType, Some(&f.feedback_type));
+    put(WireField::Creator, f.creator.as_deref());
+    put(WireField::WbUserId, f.wb_user_id.as_deref());
+    put(WireField::CreatedAt, Some(f.created_at_rfc3339()));
+    put(WireField::AnnotationRef, f.annotation_ref.as_deref());
+    put(WireField::RunnableRef, f.runnable_ref.as_deref());
+    put(WireField::CallRef, f.call_ref.as_deref());
+    put(WireField::TriggerRef, f.trigger_ref.as_deref());
+    put(WireField::QueueId, f.queue_id.as_deref());
     // The payload's text as the server sent it (JSON text never holds a raw NUL).
-    at[Field::PayloadJson as usize] = text.len();
+    at[WireField::Payload as usize] = text.len();
     text.extend_from_slice(f.payload_json().as_bytes());
     text.push(0);
     at
@@ -136,30 +94,19 @@ impl Values {
         self.copied.is_none()
     }
 
-    /// Field `field` of row `index` (< the list's length), NULL when absent.
-    pub(super) fn get(&self, index: usize, field: Field) -> *const c_char {
-        match &self.copied {
-            Some(c) => match c.at[index][field as usize] {
+    /// Field `field` of row `index` (< the list's length), NULL when absent; a row without
+    /// a payload reads `{}`, in both forms.
+    pub(super) fn get(&self, index: usize, field: WireField) -> *const c_char {
+        match (&self.copied, self.feedbacks.scanned()) {
+            (Some(c), _) => match c.at[index][field as usize] {
                 ABSENT => ptr::null(),
                 at => c.text[at..].as_ptr().cast(),
             },
-            None => self.scanned_get(index, field),
-        }
-    }
-
-    /// [`Values::get`] of a scanned answer.
-    fn scanned_get(&self, index: usize, field: Field) -> *const c_char {
-        let Some(scanned): Option<&Scanned> = self.feedbacks.scanned() else {
-            return ptr::null();
-        };
-        let Some(row) = scanned.rows().get(index) else {
-            return ptr::null();
-        };
-        let value = scanned.c_str(row, field.wire());
-        match field {
-            // A row without a payload reads `{}`, as a copied one does.
-            Field::PayloadJson if value.is_null() => EMPTY_PAYLOAD.as_ptr().cast(),
-            _ => value,
+            (None, Some(scanned)) => scanned
+                .rows()
+                .get(index)
+                .map_or(ptr::null(), |row| scanned.c_str(row, field)),
+            (None, None) => ptr::null(),
         }
     }
 }

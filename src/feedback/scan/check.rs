@@ -38,11 +38,14 @@ pub fn scan_check(data: &[u8]) -> ScanOutcome {
         if g.payload != w.payload || g.to_json() != w.to_json() {
             return ScanOutcome::Mismatch(format!("payload {:?} != {:?}", g.payload, w.payload));
         }
+        // In the order of `FIELD_ORDER`.
         let expect = [
             Some(w.id.as_str()),
             Some(&w.project_id),
             Some(&w.weave_ref),
+            w.wb_user_id.as_deref(),
             w.creator.as_deref(),
+            Some(w.created_at_rfc3339()),
             Some(&w.feedback_type),
             Some(w.payload_json()),
             w.annotation_ref.as_deref(),
@@ -50,8 +53,6 @@ pub fn scan_check(data: &[u8]) -> ScanOutcome {
             w.call_ref.as_deref(),
             w.trigger_ref.as_deref(),
             w.queue_id.as_deref(),
-            w.wb_user_id.as_deref(),
-            Some(w.created_at_rfc3339()),
         ];
         for (field, want) in FIELD_ORDER.into_iter().zip(expect) {
             let seen = scanned.c_view(row, field);

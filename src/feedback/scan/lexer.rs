@@ -7,6 +7,7 @@ use std::ops::Range;
 
 use super::created_at::canonical_utc;
 use super::{span, ScannedRow, Span, WireField, FIELD_ORDER, WIRE_FIELDS};
+use crate::fields::COLUMNS;
 
 /// Nesting deeper than this is declined: serde_json refuses answers nested 128 deep, and
 /// the reference decoder then gives that error.
@@ -148,9 +149,12 @@ fn guess_key(b: &[u8], i: usize, guess: u8) -> Option<(WireField, usize)> {
                 | ((word(2) ^ KEY_WORDS[f][2]) & KEY_MASKS[f][2])
                 == 0
         }
-        None => b.get(i..)?.starts_with(QUOTED_KEYS[f]),
+        // Near the answer's end: the key's bytes one by one.
+        None => {
+            (b.get(i..i + quoted_len(f))?.iter().enumerate()).all(|(k, &c)| c == key_byte(f, k))
+        }
     };
-    matches.then(|| (field, i + QUOTED_KEYS[f].len()))
+    matches.then(|| (field, i + quoted_len(f)))
 }
 
 /// A known field's value at `i`: its text's range (strings without their quotes;
@@ -434,39 +438,43 @@ fn number(b: &[u8], mut i: usize) -> Option<usize> {
     (int_digits <= 300).then_some(i)
 }
 
+/// The field a key names (by [`COLUMNS`], whose order [`WireField`] follows).
 fn field_of(key: &[u8]) -> Option<WireField> {
-    Some(match key {
-        b"id" => WireField::Id,
-        b"project_id" => WireField::ProjectId,
-        b"weave_ref" => WireField::WeaveRef,
-        b"creator" => WireField::Creator,
-        b"feedback_type" => WireField::FeedbackType,
-        b"payload" => WireField::Payload,
-        b"annotation_ref" => WireField::AnnotationRef,
-        b"runnable_ref" => WireField::RunnableRef,
-        b"call_ref" => WireField::CallRef,
-        b"trigger_ref" => WireField::TriggerRef,
-        b"queue_id" => WireField::QueueId,
-        b"wb_user_id" => WireField::WbUserId,
-        b"created_at" => WireField::CreatedAt,
-        _ => return None,
-    })
+    let i = COLUMNS.iter().position(|c| c.as_bytes() == key)?;
+    Some(FIELD_ORDER[i])
 }
 
-/// [`QUOTED_KEYS`] as three little-endian words each (zero past the key), and the masks of
-/// their bytes, for comparing a key in three steps.
+/// Each field's key as compact JSON writes it (`"id":`), as three little-endian words
+/// (zero past the key) and the masks of its bytes, for comparing a key in three steps; and
+/// its length.
 const KEY_WORDS: [[u64; 3]; WIRE_FIELDS] = key_words(false);
 const KEY_MASKS: [[u64; 3]; WIRE_FIELDS] = key_words(true);
+
+/// The length of field `f`'s quoted key with its `:`.
+const fn quoted_len(f: usize) -> usize {
+    COLUMNS[f].len() + 3
+}
+
+/// Byte `k` (< [`quoted_len`]) of field `f`'s quoted key with its `:`.
+const fn key_byte(f: usize, k: usize) -> u8 {
+    let name = COLUMNS[f].as_bytes();
+    if k == 0 || k == name.len() + 1 {
+        b'"'
+    } else if k == name.len() + 2 {
+        b':'
+    } else {
+        name[k - 1]
+    }
+}
 
 const fn key_words(masks: bool) -> [[u64; 3]; WIRE_FIELDS] {
     let mut out = [[0u64; 3]; WIRE_FIELDS];
     let mut f = 0;
     while f < WIRE_FIELDS {
-        let key = QUOTED_KEYS[f];
-        assert!(key.len() <= 24);
+        assert!(quoted_len(f) <= 24);
         let mut i = 0;
-        while i < key.len() {
-            let byte = if masks { 0xFF } else { key[i] as u64 };
+        while i < quoted_len(f) {
+            let byte = if masks { 0xFF } else { key_byte(f, i) as u64 };
             out[f][i / 8] |= byte << (8 * (i % 8));
             i += 1;
         }
@@ -474,18 +482,3 @@ const fn key_words(masks: bool) -> [[u64; 3]; WIRE_FIELDS] {
     }
     out
 }
-const QUOTED_KEYS: [&[u8]; WIRE_FIELDS] = [
-    b"\"id\":",
-    b"\"project_id\":",
-    b"\"weave_ref\":",
-    b"\"creator\":",
-    b"\"feedback_type\":",
-    b"\"payload\":",
-    b"\"annotation_ref\":",
-    b"\"runnable_ref\":",
-    b"\"call_ref\":",
-    b"\"trigger_ref\":",
-    b"\"queue_id\":",
-    b"\"wb_user_id\":",
-    b"\"created_at\":",
-];

@@ -19,13 +19,16 @@ use super::decode::WireRow;
 use super::Feedback;
 use crate::timestamp::Timestamp;
 
-/// The 13 keys of a row, in the wire's order; a row's spans are indexed by these.
+/// The 13 keys of a row, in the order of [`crate::fields::COLUMNS`] (which names them); a
+/// row's spans are indexed by these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum WireField {
     Id,
     ProjectId,
     WeaveRef,
+    WbUserId,
     Creator,
+    CreatedAt,
     FeedbackType,
     Payload,
     AnnotationRef,
@@ -33,8 +36,6 @@ pub(crate) enum WireField {
     CallRef,
     TriggerRef,
     QueueId,
-    WbUserId,
-    CreatedAt,
 }
 
 /// The number of [`WireField`]s.
@@ -238,7 +239,9 @@ const FIELD_ORDER: [WireField; WIRE_FIELDS] = [
     WireField::Id,
     WireField::ProjectId,
     WireField::WeaveRef,
+    WireField::WbUserId,
     WireField::Creator,
+    WireField::CreatedAt,
     WireField::FeedbackType,
     WireField::Payload,
     WireField::AnnotationRef,
@@ -246,8 +249,6 @@ const FIELD_ORDER: [WireField; WIRE_FIELDS] = [
     WireField::CallRef,
     WireField::TriggerRef,
     WireField::QueueId,
-    WireField::WbUserId,
-    WireField::CreatedAt,
 ];
 
 fn span(start: usize, end: usize) -> Span {
